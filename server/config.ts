@@ -1,0 +1,92 @@
+// Configuration: one zod schema with a default for every key, read from the environment once and frozen.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { LABS_DIR } from './paths';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.string().url().optional();
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl,
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  VERILAB_MODE: z.enum(['sandbox', 'aws']).optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LABS_DIR: z.string().min(1).default(LABS_DIR),
+  VERILAB_TEMPLATE_URL: optionalUrl,
+  CHECK_RATE_LIMIT_SECONDS: positiveInt.default(10),
+  AUTH_RATE_LIMIT_PER_15_MIN: positiveInt.default(20),
+});
+
+type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  mode: 'sandbox' | 'aws';
+  sessionSecret?: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  labsDir: string;
+  templateUrl?: string;
+  checkRateLimitSeconds: number;
+  authRateLimitPer15Min: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** True when the standard AWS credential chain has something to start from. */
+function awsCredentialsPresent(env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+    return true;
+  }
+  const file = env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(os.homedir(), '.aws', 'credentials');
+  return fs.existsSync(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'configuration');
+        const value = env[name];
+        return `${name}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}: ${issue.message}`;
+      }),
+    );
+  }
+  const raw: RawConfig = parsed.data;
+  const config: Config = {
+    port: raw.PORT,
+    host: raw.HOST,
+    publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(raw.DATA_DIR),
+    databaseUrl: raw.DATABASE_URL,
+    mode: raw.VERILAB_MODE ?? (awsCredentialsPresent(env) ? 'aws' : 'sandbox'),
+    sessionSecret: raw.SESSION_SECRET,
+    logLevel: raw.LOG_LEVEL,
+    labsDir: path.resolve(raw.LABS_DIR),
+    templateUrl: raw.VERILAB_TEMPLATE_URL,
+    checkRateLimitSeconds: raw.CHECK_RATE_LIMIT_SECONDS,
+    authRateLimitPer15Min: raw.AUTH_RATE_LIMIT_PER_15_MIN,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,40 @@
+// The one error handler and the 404 fallback: HTML or JSON by Accept; unknown errors are logged, never shown.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError, MESSAGES, NotFoundError, isAppError } from '../errors';
+
+export const notFound: RequestHandler = (_req, _res, next) => {
+  next(new NotFoundError());
+};
+
+/** Errors thrown by Express's own body parsers carry a status and a type; they are the client's fault. */
+function fromHttpError(err: unknown): AppError | undefined {
+  const e = err as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    const message =
+      e.type === 'entity.too.large' ? 'What you sent is too large.' :
+      e.type === 'entity.parse.failed' ? 'What you sent could not be read.' :
+      'The request was not understood.';
+    return new AppError(e.status, 'BAD_REQUEST', message, { cause: err });
+  }
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = isAppError(err) && err.status < 500 ? err : fromHttpError(err);
+    const error = known ?? new AppError(500, 'INTERNAL', MESSAGES.INTERNAL);
+    if (!known) logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(error.status);
+    const wantsJson = req.accepts(['html', 'json']) === 'json';
+    if (wantsJson) {
+      res.json({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });
+      return;
+    }
+    res.render('error', { title: error.status === 404 ? 'Not found' : 'Error', error });
+  };
+}
