@@ -1,34 +1,59 @@
 // buildApp(deps): the Express application, assembled from its parts; no I/O happens at import.
+import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { LabCatalog } from './labs/types';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
+import type { Store } from './store';
+import { authRouter } from './web/auth-router';
+import { classRouter } from './web/class-router';
 import { errorHandler, notFound } from './web/error-handler';
 import { labRouter } from './web/lab-router';
+import { csrf, loadSession, securityHeaders } from './web/security';
 
 export interface AppDeps {
   config: Readonly<Config>;
   logger: Logger;
   labs: LabCatalog;
+  store: Store;
+  /** Signs CSRF tokens; from SESSION_SECRET or generated once and kept in DATA_DIR (see main.ts). */
+  sessionSecret: string;
 }
 
 export function buildApp(deps: AppDeps): Express {
+  const { config, labs, store } = deps;
+  const secure = config.publicUrl.startsWith('https:');
+  const cookies = { secure };
   const app = express();
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
-  app.set('trust proxy', deps.config.publicUrl.startsWith('https:') ? 1 : false);
+  app.set('trust proxy', secure ? 1 : false);
   app.disable('x-powered-by');
 
   app.locals.siteName = 'Verilab';
-  app.locals.mode = deps.config.mode;
+  app.locals.mode = config.mode;
+  app.locals.currentUser = undefined;
+  app.locals.csrfToken = '';
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', labs: deps.labs.labs.length });
+  app.use(securityHeaders(secure));
+  app.get('/healthz', async (_req, res) => {
+    await store.ping();
+    res.json({ status: 'ok', labs: labs.labs.length });
   });
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
 
-  app.use(labRouter(deps.labs));
+  // Parsers come before the CSRF check, which reads the token from the parsed body.
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '32kb' }));
+  app.use(loadSession(store));
+  const { issue, verify } = csrf(deps.sessionSecret, cookies);
+  app.use(issue, verify);
+
+  app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
+  app.use(labRouter(labs, store));
+  app.use(classRouter({ labs, store, publicUrl: config.publicUrl }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

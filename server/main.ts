@@ -1,39 +1,81 @@
-// The only file with side effects: config -> labs -> app -> listen, and a graceful stop on SIGTERM/SIGINT.
+// The only file with side effects: config -> store -> labs -> app -> listen, and a graceful stop on SIGTERM/SIGINT.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { LabLoadError, loadLabs } from './labs/loader';
 import { createLogger } from './logger';
+import { databaseOptions, openStore, type Store } from './store';
 
 export interface Running {
   server: Server;
+  store: Store;
   stop(): Promise<void>;
+}
+
+/**
+ * SESSION_SECRET when set; otherwise a secret generated on first start and kept in DATA_DIR, so restarts
+ * keep forms valid. Several processes share one database and must share the secret, hence the rule below.
+ */
+export function resolveSessionSecret(config: Readonly<Config>): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  if (config.databaseUrl) {
+    throw new ConfigError(['SESSION_SECRET: is required when DATABASE_URL is set (every process must use the same secret)']);
+  }
+  const file = path.join(config.dataDir, 'session-secret');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Running> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const labs = loadLabs(config.labsDir);
-  const app = buildApp({ config, logger, labs });
+  const sessionSecret = resolveSessionSecret(config);
+  const store = await openStore(databaseOptions(config));
+  const app = buildApp({ config, logger, labs, store, sessionSecret });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  logger.info({ url: config.publicUrl, host: config.host, port: config.port, mode: config.mode, labs: labs.labs.map((l) => l.id) }, `Verilab is listening on ${config.publicUrl}`);
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  logger.info({ url: config.publicUrl, host: config.host, port: config.port, mode: config.mode, database: store.kind, labs: labs.labs.map((l) => l.id) }, `Verilab is listening on ${config.publicUrl}`);
+  if ((await store.users.countByRole('instructor')) === 0) {
+    logger.info('No instructor account yet. Create one with: npx verilab users add --email you@example.com --name "Your Name" --instructor');
+  }
+  const sweep = setInterval(() => {
+    store.sessions.deleteExpired().catch((err: unknown) => logger.warn({ err }, 'could not delete expired sessions'));
+  }, 60 * 60 * 1000).unref();
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= new Promise<void>((resolve) => {
+    stopping ??= (async () => {
       logger.info('shutting down');
-      server.close(() => resolve());
-      // Keep-alive connections would hold close() open; idle ones go now, busy ones after their response.
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 5000).unref();
-    });
+      clearInterval(sweep);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections would hold close() open; idle ones go now, busy ones after their response.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      await store.close();
+    })();
     return stopping;
   };
-  return { server, stop };
+  return { server, store, stop };
 }
 
 /** Starts the server and wires the signals; errors at start-up print a clear message and exit non-zero. */
@@ -49,6 +91,10 @@ export async function serve(): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
       console.error(`Port is already in use (${e.message}). Set PORT to another port.`);
+      return 1;
+    }
+    if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === '28P01' || e.code === '3D000') {
+      console.error(`Could not connect to the database at DATABASE_URL: ${e.message}`);
       return 1;
     }
     throw err;

@@ -1,14 +1,23 @@
-// Test factories for configuration, the real lab catalogue and an app built from them.
+// Test factories: configuration, the real lab catalogue, an app over a private store, and signed-in agents.
 import path from 'node:path';
+import type { Express } from 'express';
 import pino from 'pino';
+import request from 'supertest';
+import { hashPassword } from '../../server/auth/passwords';
 import { buildApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { loadLabs } from '../../server/labs/loader';
 import type { LabCatalog } from '../../server/labs/types';
 import { LABS_DIR, ROOT_DIR } from '../../server/paths';
+import type { Store } from '../../server/store';
+import type { Role } from '../../server/store/schema';
+import type { User } from '../../server/store/users';
+import { openTestStore } from './store';
 
 export const FIXTURES = path.join(ROOT_DIR, 'test', 'fixtures');
 export const silentLogger = pino({ level: 'silent' });
+export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const TEST_PASSWORD = 'correct horse battery';
 
 let realLabs: LabCatalog | undefined;
 /** The real labs folder, loaded once per test file (it is read-only). */
@@ -18,9 +27,47 @@ export function labs(): LabCatalog {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {
-  return loadConfig({ VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({ VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_15_MIN: '10000', ...overrides });
 }
 
-export function testApp(overrides: Record<string, string> = {}) {
-  return buildApp({ config: testConfig(overrides), logger: silentLogger, labs: labs() });
+export interface TestContext {
+  app: Express;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+  const { store, close } = await openTestStore();
+  const app = buildApp({ config: testConfig(overrides), logger: silentLogger, labs: labs(), store, sessionSecret: TEST_SECRET });
+  return { app, store, close };
+}
+
+let counter = 0;
+/** A user stored directly (fast: hashing once per call), with a unique email. */
+export async function makeUser(store: Store, role: Role = 'learner', name?: string): Promise<User> {
+  counter += 1;
+  const label = name ?? `${role} ${counter}`;
+  const user = await store.users.create({ email: `${role}${counter}-${Date.now()}@example.com`, name: label, passwordHash: await hashPassword(TEST_PASSWORD), role });
+  if (!user) throw new Error('test user email clash');
+  return user;
+}
+
+/** The CSRF token of the form on `url`, as the browser would see it. */
+export async function csrfToken(agent: request.Agent, url = '/login'): Promise<string> {
+  const res = await agent.get(url).set('Accept', 'text/html');
+  const match = /name="_csrf" value="([^"]+)"/.exec(res.text);
+  if (!match) throw new Error(`no CSRF token on ${url} (status ${res.status})`);
+  return match[1];
+}
+
+/** An agent that keeps cookies, signed in as `user`. */
+export async function signedIn(app: Express, user: User): Promise<request.Agent> {
+  const agent = request.agent(app);
+  const token = await csrfToken(agent);
+  await agent.post('/login').type('form').send({ _csrf: token, email: user.email, password: TEST_PASSWORD }).expect(303);
+  return agent;
+}
+
+export function testApp(overrides: Record<string, string> = {}): Promise<TestContext> {
+  return createTestContext(overrides);
 }

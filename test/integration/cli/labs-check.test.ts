@@ -6,7 +6,7 @@ import { FIXTURES } from '../../helpers/app';
 async function run(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readPassword: async () => '' });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

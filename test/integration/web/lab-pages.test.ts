@@ -1,9 +1,16 @@
+import type { Express } from 'express';
 import request from 'supertest';
-import { labs, testApp } from '../../helpers/app';
+import { createTestContext, labs, type TestContext } from '../../helpers/app';
 import { escapeHtml } from '../../helpers/html';
 
-const app = testApp();
 const lab = labs().get('vpc-flow-logs')!;
+let ctx: TestContext;
+let app: Express;
+beforeAll(async () => {
+  ctx = await createTestContext();
+  app = ctx.app;
+});
+afterAll(() => ctx.close());
 
 describe('lab pages', () => {
   it('catalogue: lists the VPC Flow Logs lab', async () => {

@@ -1,0 +1,41 @@
+// The store: one database handle and the repositories over it. No SQL lives outside server/store/.
+import path from 'node:path';
+import { classesRepo } from './classes';
+import { openDatabase, type DatabaseOptions } from './db';
+import { progressRepo } from './progress';
+import { reflectionsRepo } from './reflections';
+import { sessionsRepo, usersRepo } from './users';
+
+export type { DatabaseOptions };
+
+export interface Store {
+  kind: DatabaseOptions['kind'];
+  users: ReturnType<typeof usersRepo>;
+  sessions: ReturnType<typeof sessionsRepo>;
+  classes: ReturnType<typeof classesRepo>;
+  progress: ReturnType<typeof progressRepo>;
+  reflections: ReturnType<typeof reflectionsRepo>;
+  /** Answers only when the database does. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function databaseOptions(config: { databaseUrl?: string; dataDir: string }): DatabaseOptions {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: path.join(config.dataDir, 'verilab.sqlite') };
+}
+
+export async function openStore(options: DatabaseOptions): Promise<Store> {
+  const { db, kind } = await openDatabase(options);
+  return {
+    kind,
+    users: usersRepo(db),
+    sessions: sessionsRepo(db),
+    classes: classesRepo(db),
+    progress: progressRepo(db),
+    reflections: reflectionsRepo(db),
+    async ping() {
+      await db.selectFrom('users').select('id').limit(1).execute();
+    },
+    close: () => db.destroy(),
+  };
+}

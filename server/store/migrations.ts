@@ -1,0 +1,101 @@
+// The one set of migrations, written with Kysely's schema builder in types both SQLite and PostgreSQL accept.
+import type { Kysely, Migration } from 'kysely';
+
+const createdAt = 'text';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute();
+
+      await db.schema
+        .createTable('classes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('lab_id', 'text', (c) => c.notNull())
+        .addColumn('instructor_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('join_code', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('classes_instructor_idx').on('classes').column('instructor_id').execute();
+
+      await db.schema
+        .createTable('enrollments')
+        .addColumn('class_id', 'text', (c) => c.notNull().references('classes.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('joined_at', createdAt, (c) => c.notNull())
+        .addPrimaryKeyConstraint('enrollments_pk', ['class_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('enrollments_user_idx').on('enrollments').column('user_id').execute();
+
+      await db.schema
+        .createTable('aws_connections')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('role_arn', 'text')
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text')
+        .addColumn('verified_at', 'text')
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('step_progress')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('lab_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('first_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('passed_at', 'text')
+        .addColumn('attempts_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('latest_evidence', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('step_progress_pk', ['user_id', 'lab_id', 'step_id'])
+        .execute();
+
+      await db.schema
+        .createTable('attempts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('lab_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('checks', 'text', (c) => c.notNull())
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attempts_user_lab_idx').on('attempts').columns(['user_id', 'lab_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('reflections')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('lab_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('prompt_id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reflections_pk', ['user_id', 'lab_id', 'step_id', 'prompt_id'])
+        .execute();
+    },
+  },
+};

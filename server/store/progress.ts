@@ -1,0 +1,154 @@
+// Step progress and the attempts behind it: every check is stored with its full result and duration.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, StepStatus } from './schema';
+
+export interface CheckLine {
+  label: string;
+  ok: boolean | 'unknown';
+  detail?: string;
+  hint?: string;
+}
+
+export interface AttemptInput {
+  userId: string;
+  labId: string;
+  stepId: string;
+  status: Exclude<StepStatus, 'not-started'>;
+  checks: CheckLine[];
+  evidence: Record<string, unknown>;
+  durationMs: number;
+  at?: Date;
+}
+
+export interface Attempt extends Omit<AttemptInput, 'at'> {
+  id: string;
+  createdAt: string;
+}
+
+export interface StepProgress {
+  userId: string;
+  labId: string;
+  stepId: string;
+  status: StepStatus;
+  firstAttemptAt: string;
+  passedAt: string | null;
+  attemptsCount: number;
+  latestEvidence: Record<string, unknown>;
+  updatedAt: string;
+}
+
+type ProgressRow = Database['step_progress'];
+const toProgress = (r: ProgressRow): StepProgress => ({
+  userId: r.user_id,
+  labId: r.lab_id,
+  stepId: r.step_id,
+  status: r.status,
+  firstAttemptAt: r.first_attempt_at,
+  passedAt: r.passed_at,
+  attemptsCount: Number(r.attempts_count),
+  latestEvidence: JSON.parse(r.latest_evidence) as Record<string, unknown>,
+  updatedAt: r.updated_at,
+});
+
+export function progressRepo(db: Kysely<Database>) {
+  return {
+    /** Stores the attempt and folds it into the step's progress in one transaction. A passed step stays passed. */
+    async recordAttempt(input: AttemptInput): Promise<{ attempt: Attempt; progress: StepProgress }> {
+      const at = (input.at ?? new Date()).toISOString();
+      const attempt: Attempt = {
+        id: randomUUID(),
+        userId: input.userId,
+        labId: input.labId,
+        stepId: input.stepId,
+        status: input.status,
+        checks: input.checks,
+        evidence: input.evidence,
+        durationMs: Math.max(0, Math.round(input.durationMs)),
+        createdAt: at,
+      };
+      const progress = await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('attempts')
+          .values({
+            id: attempt.id,
+            user_id: attempt.userId,
+            lab_id: attempt.labId,
+            step_id: attempt.stepId,
+            status: attempt.status,
+            checks: JSON.stringify(attempt.checks),
+            evidence: JSON.stringify(attempt.evidence),
+            duration_ms: attempt.durationMs,
+            created_at: at,
+          })
+          .execute();
+        const passed = input.status === 'passed';
+        await trx
+          .insertInto('step_progress')
+          .values({
+            user_id: input.userId,
+            lab_id: input.labId,
+            step_id: input.stepId,
+            status: input.status,
+            first_attempt_at: at,
+            passed_at: passed ? at : null,
+            attempts_count: 1,
+            latest_evidence: JSON.stringify(input.evidence),
+            updated_at: at,
+          })
+          .onConflict((oc) =>
+            oc.columns(['user_id', 'lab_id', 'step_id']).doUpdateSet((eb) => ({
+              // Once passed, a later failing check (the learner cleaned up) does not take the tick away.
+              status: passed ? 'passed' : eb.case().when('step_progress.status', '=', 'passed').then('passed').else(input.status).end().$castTo<StepStatus>(),
+              passed_at: passed ? eb.fn.coalesce('step_progress.passed_at', eb.val(at)) : eb.ref('step_progress.passed_at'),
+              attempts_count: eb('step_progress.attempts_count', '+', 1),
+              latest_evidence: JSON.stringify(input.evidence),
+              updated_at: at,
+            })),
+          )
+          .execute();
+        return trx
+          .selectFrom('step_progress')
+          .selectAll()
+          .where('user_id', '=', input.userId)
+          .where('lab_id', '=', input.labId)
+          .where('step_id', '=', input.stepId)
+          .executeTakeFirstOrThrow();
+      });
+      return { attempt, progress: toProgress(progress) };
+    },
+
+    async forLearner(userId: string, labId: string): Promise<StepProgress[]> {
+      const rows = await db.selectFrom('step_progress').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId).execute();
+      return rows.map(toProgress);
+    },
+
+    async forLearners(userIds: string[], labId: string): Promise<StepProgress[]> {
+      if (userIds.length === 0) return [];
+      const rows = await db.selectFrom('step_progress').selectAll().where('user_id', 'in', userIds).where('lab_id', '=', labId).execute();
+      return rows.map(toProgress);
+    },
+
+    async attempts(userId: string, labId: string, limit = 100): Promise<Attempt[]> {
+      const rows = await db
+        .selectFrom('attempts')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('lab_id', '=', labId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        labId: r.lab_id,
+        stepId: r.step_id,
+        status: r.status as Attempt['status'],
+        checks: JSON.parse(r.checks) as CheckLine[],
+        evidence: JSON.parse(r.evidence) as Record<string, unknown>,
+        durationMs: Number(r.duration_ms),
+        createdAt: r.created_at,
+      }));
+    },
+  };
+}

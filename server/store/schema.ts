@@ -1,0 +1,91 @@
+// Table types for Kysely. Timestamps are ISO-8601 UTC text and JSON is text, so SQLite and PostgreSQL store them alike.
+export type Role = 'learner' | 'instructor';
+export type StepStatus = 'not-started' | 'passed' | 'failed' | 'unknown';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token: a stolen database does not yield live cookies. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ClassesTable {
+  id: string;
+  name: string;
+  lab_id: string;
+  instructor_id: string;
+  join_code: string;
+  created_at: string;
+}
+
+export interface EnrollmentsTable {
+  class_id: string;
+  user_id: string;
+  joined_at: string;
+}
+
+export interface AwsConnectionsTable {
+  user_id: string;
+  mode: 'aws' | 'sandbox';
+  role_arn: string | null;
+  region: string;
+  external_id: string;
+  account_id: string | null;
+  verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StepProgressTable {
+  user_id: string;
+  lab_id: string;
+  step_id: string;
+  status: StepStatus;
+  first_attempt_at: string;
+  passed_at: string | null;
+  attempts_count: number;
+  latest_evidence: string;
+  updated_at: string;
+}
+
+export interface AttemptsTable {
+  id: string;
+  user_id: string;
+  lab_id: string;
+  step_id: string;
+  status: StepStatus;
+  checks: string;
+  evidence: string;
+  duration_ms: number;
+  created_at: string;
+}
+
+export interface ReflectionsTable {
+  user_id: string;
+  lab_id: string;
+  step_id: string;
+  prompt_id: string;
+  text: string;
+  updated_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  classes: ClassesTable;
+  enrollments: EnrollmentsTable;
+  aws_connections: AwsConnectionsTable;
+  step_progress: StepProgressTable;
+  attempts: AttemptsTable;
+  reflections: ReflectionsTable;
+}

@@ -1,0 +1,127 @@
+// Classes: instructors create them and follow their learners; learners join them with a code or link.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '../errors';
+import type { LabCatalog } from '../labs/types';
+import type { Store } from '../store';
+import type { ClassInfo } from '../store/classes';
+import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
+import { parseForm, plainText, validationError, type FieldErrors } from './forms';
+import { requireInstructor, requireUser } from './security';
+
+export const CLASS_MESSAGES = {
+  CLASS_NOT_FOUND: 'There is no class here, or it is not one of yours.',
+  JOIN_CODE_UNKNOWN: 'No class has that join code. Check it with your instructor.',
+  INSTRUCTOR_CANNOT_JOIN: 'Instructors cannot join classes as learners. Use a learner account to join.',
+  LEARNER_NOT_IN_CLASS: 'That learner is not in this class.',
+} as const;
+
+const JOIN_CODE = new RegExp(`^[A-Z0-9]{${JOIN_CODE_LENGTH}}$`);
+
+const joinSchema = z.object({
+  code: z
+    .string({ error: 'Join code must be text.' })
+    .transform(normaliseJoinCode)
+    .pipe(z.string().min(1, 'Enter the join code.').regex(JOIN_CODE, `A join code has ${JOIN_CODE_LENGTH} letters and digits, like K7QM2XPA.`)),
+});
+
+interface Deps {
+  labs: LabCatalog;
+  store: Store;
+  publicUrl: string;
+}
+
+export function classRouter({ labs, store, publicUrl }: Deps): Router {
+  const router = Router();
+  const createSchema = z.object({
+    name: plainText('Class name', 100),
+    labId: z.string({ error: 'Choose a lab.' }).refine((id) => labs.get(id) !== undefined, 'Choose one of the labs in the list.'),
+  });
+
+  /** The class, only for its own instructor: anyone else gets the same 404, so ids reveal nothing. */
+  async function ownClass(req: Request): Promise<ClassInfo> {
+    const found = await store.classes.findById(String(req.params.classId));
+    if (!found || found.instructorId !== req.user!.id) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
+    return found;
+  }
+
+  async function renderClasses(req: Request, res: Response, status = 200, state: { errors?: FieldErrors; values?: Record<string, string> } = {}) {
+    const user = req.user!;
+    if (status >= 400 && req.accepts(['html', 'json']) === 'json') throw validationError(state.errors ?? {}, status);
+    const classes = user.role === 'instructor' ? await store.classes.listForInstructor(user.id) : await store.classes.listForLearner(user.id);
+    res.status(status).render('classes', {
+      title: user.role === 'instructor' ? 'Your classes' : 'My classes',
+      classes,
+      labs: labs.labs,
+      labTitle: (id: string) => labs.get(id)?.title ?? id,
+      errors: state.errors ?? {},
+      values: state.values ?? {},
+      joined: typeof req.query.joined === 'string' ? req.query.joined : undefined,
+    });
+  }
+
+  async function join(req: Request, res: Response, rawCode: unknown, onError: (errors: FieldErrors, status: number) => Promise<void>) {
+    const form = parseForm(joinSchema, { code: rawCode });
+    if (!form.ok) return onError(form.errors, 400);
+    if (req.user!.role === 'instructor') return onError({ code: CLASS_MESSAGES.INSTRUCTOR_CANNOT_JOIN }, 403);
+    const found = await store.classes.findByJoinCode(form.data.code);
+    if (!found) return onError({ code: CLASS_MESSAGES.JOIN_CODE_UNKNOWN }, 404);
+    await store.classes.enroll(found.id, req.user!.id);
+    res.redirect(303, `/classes?joined=${encodeURIComponent(found.id)}`);
+  }
+
+  router.get('/classes', requireUser, (req, res) => renderClasses(req, res));
+
+  router.post('/classes', requireInstructor, async (req, res) => {
+    const form = parseForm(createSchema, req.body);
+    if (!form.ok) return renderClasses(req, res, 400, { errors: form.errors, values: form.values });
+    const created = await store.classes.create({ name: form.data.name, labId: form.data.labId, instructorId: req.user!.id });
+    res.redirect(303, `/classes/${created.id}`);
+  });
+
+  router.get('/classes/:classId', requireInstructor, async (req, res) => {
+    const cls = await ownClass(req);
+    const lab = labs.get(cls.labId);
+    const members = await store.classes.members(cls.id);
+    const progress = lab ? await store.progress.forLearners(members.map((m) => m.userId), lab.id) : [];
+    const status: Record<string, Record<string, string>> = {};
+    for (const p of progress) (status[p.userId] ??= {})[p.stepId] = p.status;
+    res.render('class', { title: cls.name, cls, lab, members, status, joinLink: `${publicUrl}/join/${cls.joinCode}` });
+  });
+
+  router.get('/classes/:classId/learners/:userId', requireInstructor, async (req, res) => {
+    const cls = await ownClass(req);
+    const learnerId = String(req.params.userId);
+    if (!(await store.classes.isMember(cls.id, learnerId))) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
+    const learner = await store.users.findById(learnerId);
+    const lab = labs.get(cls.labId);
+    if (!learner || !lab) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
+    const [progress, reflections, attempts] = await Promise.all([
+      store.progress.forLearner(learner.id, lab.id),
+      store.reflections.forLearner(learner.id, lab.id),
+      store.progress.attempts(learner.id, lab.id, 50),
+    ]);
+    res.render('learner', { title: `${learner.name} · ${cls.name}`, cls, lab, learner, progress, reflections, attempts });
+  });
+
+  router.get('/join', requireUser, (req, res) => {
+    res.render('join', { title: 'Join a class', cls: undefined, code: '', errors: {} });
+  });
+
+  router.get('/join/:code', requireUser, async (req, res) => {
+    const code = normaliseJoinCode(String(req.params.code));
+    const found = JOIN_CODE.test(code) ? await store.classes.findByJoinCode(code) : undefined;
+    if (!found) throw new NotFoundError('JOIN_CODE_UNKNOWN', CLASS_MESSAGES.JOIN_CODE_UNKNOWN);
+    const already = await store.classes.isMember(found.id, req.user!.id);
+    res.render('join', { title: `Join ${found.name}`, cls: found, labTitle: labs.get(found.labId)?.title ?? found.labId, code, already, errors: {} });
+  });
+
+  router.post('/join', requireUser, (req, res) =>
+    join(req, res, (req.body as Record<string, unknown>)?.code, async (errors, status) => {
+      if (req.accepts(['html', 'json']) === 'json') throw validationError(errors, status);
+      res.status(status).render('join', { title: 'Join a class', cls: undefined, code: String((req.body as Record<string, unknown>)?.code ?? '').slice(0, 40), errors });
+    }),
+  );
+
+  return router;
+}
