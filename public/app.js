@@ -16,3 +16,35 @@
     });
   });
 })();
+
+// Reflections save in place: the same form POST, asked for JSON, so the page does not reload.
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-enhance="reflection"]').forEach(function (form) {
+    var status = form.querySelector('.save-status');
+    var textarea = form.querySelector('textarea');
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (status) { status.textContent = 'Saving…'; status.classList.remove('field-error'); }
+      fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(form)).toString(),
+        credentials: 'same-origin',
+      }).then(function (res) {
+        return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+      }).then(function (result) {
+        if (!status) return;
+        if (result.ok) {
+          status.textContent = 'Saved.';
+          if (textarea) textarea.removeAttribute('aria-invalid');
+        } else {
+          status.textContent = (result.body && result.body.error && result.body.error.message) || 'Could not save. Try again.';
+          status.classList.add('field-error');
+        }
+      }).catch(function () {
+        if (status) { status.textContent = 'Could not reach Verilab. Check your connection and try again.'; status.classList.add('field-error'); }
+      });
+    });
+  });
+})();

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import { Pool, type PoolConfig } from 'pg';
 import { migrations } from './migrations';
 import type { Database } from './schema';
@@ -33,7 +33,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
-    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    // Kysely looks for its migration tables across all schemas; naming ours keeps two Verilabs sharing one
+    // PostgreSQL database in different schemas (search_path) from seeing each other's migrations.
+    const migrationTableSchema = options.kind === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+    const { error, results } = await new Migrator({ db, provider, migrationTableSchema }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
       throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? 'unknown error'}`, { cause: error });

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, verifyPassword } from '../auth/passwords';
 import type { Store } from '../store';
-import { parseForm, plainText, safeNext, validationError, type FieldErrors } from './forms';
+import { CONTROL, parseForm, plainText, safeNext, validationError, type FieldErrors } from './forms';
 import { authRateLimit, endSession, startSession, type CookieOptions } from './security';
 
 export const AUTH_MESSAGES = {
@@ -21,7 +21,8 @@ const email = z
 const password = z
   .string({ error: 'Password must be text.' })
   .min(1, 'Password is required.')
-  .max(PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters.`);
+  .max(PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters.`)
+  .refine((s) => !CONTROL.test(s), 'Password contains characters that are not allowed.');
 
 export const signupSchema = z.object({
   email,

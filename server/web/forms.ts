@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 
 // Control characters other than tab and newlines never belong in a form field.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+export const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // Text is stored as typed and escaped on output; markup is refused so nobody is surprised by what others see.
 const MARKUP = /<\s*\/?\s*[a-z!?]/i;
 

@@ -55,7 +55,7 @@ export async function makeUser(store: Store, role: Role = 'learner', name?: stri
 /** The CSRF token of the form on `url`, as the browser would see it. */
 export async function csrfToken(agent: request.Agent, url = '/login'): Promise<string> {
   const res = await agent.get(url).set('Accept', 'text/html');
-  const match = /name="_csrf" value="([^"]+)"/.exec(res.text);
+  const match = /name="_csrf" value="([^"]+)"/.exec(res.text) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(res.text);
   if (!match) throw new Error(`no CSRF token on ${url} (status ${res.status})`);
   return match[1];
 }

@@ -23,7 +23,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.end();
     return {
-      options: { kind: 'postgres', url, pool: { options: `-c search_path=${schema}`, max: 4 } },
+      // The schema rides in the URL itself, so code that only sees DATABASE_URL (the CLI) lands in it too.
+      options: { kind: 'postgres', url: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`, pool: { max: 4 } },
       async destroy() {
         const c = new Client({ connectionString: url });
         await c.connect();
