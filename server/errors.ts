@@ -14,6 +14,8 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Extra fields safe to show the client (for example field-level form errors). */
   details?: Record<string, unknown>;
+  /** A 5xx whose message is still meant for the user (AWS is throttling, AWS timed out). */
+  expose?: boolean;
 }
 
 export class AppError extends Error {
@@ -21,6 +23,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
   readonly details?: Record<string, unknown>;
+  readonly expose: boolean;
 
   constructor(status: number, code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
     super(message ?? (MESSAGES as Record<string, string>)[code] ?? MESSAGES.INTERNAL, { cause: options.cause });
@@ -29,6 +32,7 @@ export class AppError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details;
+    this.expose = options.expose ?? status < 500;
   }
 }
 

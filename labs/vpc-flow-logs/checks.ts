@@ -2,7 +2,7 @@
 import type { CheckContext, CheckLine, LabChecks, StepCheck, StepResult } from '../../server/labs/check-types';
 import { cidrContains } from '../../server/verify/cidr';
 import { accountOfArn, evaluate, logGroupArns, trustedServices, trustsService } from '../../server/verify/policy';
-import type { AccountSnapshot, FlowLog, FlowRecord, IamRole, InsightsQuery, Instance, Need, RouteTable } from '../../server/verify/snapshot';
+import type { AccountSnapshot, FlowLog, FlowRecord, IamRole, InsightsQuery, Instance, LogGroup, Need, RouteTable } from '../../server/verify/snapshot';
 import {
   FLOW_LOGS_SERVICE,
   LAB_LOG_GROUP,
@@ -38,7 +38,6 @@ import {
   type FlowRecordsA,
   type Found,
   type LabModel,
-  type NotFound,
   type ReadyInstance,
   type Side,
   type SubnetRouting,
@@ -108,7 +107,7 @@ const vpcs: StepCheck = {
     const exists = sides.map((side) => toLine(`${SIDES[side].name} (${SIDES[side].cidr}) exists`, m.vpc(side)));
     const publics = sides.map((side) => {
       const vpc = m.vpc(side);
-      const piece = vpc.ok === true ? m.publicSubnet(side) : blocked(vpc, `Create ${SIDES[side].name} first`);
+      const piece = vpc.ok === true ? m.publicSubnet(side) : blocked(vpc, 'vpcs', `Create ${SIDES[side].name} first (see above).`);
       return toLine(`${SIDES[side].name} has a public subnet`, piece);
     });
     return result([...exists, ...publics], {
@@ -135,19 +134,20 @@ function instanceLines(m: LabModel, side: Side): CheckLine[] {
   if (candidate.ok !== true) {
     return [
       toLine(`${label} runs in a public subnet of ${facts.name}`, candidate),
-      toLine(`${label} has a public IPv4 address`, blocked(candidate, `Launch ${facts.instance} first`)),
+      toLine(`${label} has a public IPv4 address`, blocked(candidate, 'instances', `Launch ${facts.instance} first (see above).`)),
     ];
   }
   const r = m.readiness(side);
   const placed = allOf(r.running, r.publicSubnet);
-  const placedDetail = placed.ok === true ? joinDetails(`${candidate.value.instance.instanceId} is running in ${placed.value[1].subnet.cidrBlock} (${placed.value[1].subnet.subnetId}).`, candidate.value.note) : undefined;
+  const where = placed.ok === true ? placed.value[1].subnet : undefined;
+  const placedDetail = where && joinDetails(`${candidate.value.instance.instanceId} is running in ${where.cidrBlock} (${where.subnetId}).`, candidate.value.note);
   return [toLine(`${label} runs in a public subnet of ${facts.name}`, placed, placedDetail), toLine(`${label} has a public IPv4 address`, r.publicIp)];
 }
 
 function icmpLine(m: LabModel, snapshot: AccountSnapshot): { line: CheckLine; allowance?: unknown } {
   const label = "Instance 2's security groups allow ICMP from instance 1";
   const pieces = allOf(m.vpc('A'), m.instanceCandidate('A'), m.instanceCandidate('B'));
-  if (pieces.ok !== true) return { line: toLine(label, blocked(pieces, 'Launch both instances first')) };
+  if (pieces.ok !== true) return { line: toLine(label, blocked(pieces, 'instances', 'Launch both instances first (see above).')) };
   const [vpcA, a, b] = pieces.value;
   const groupsPart = readPart(snapshot, 'securityGroups');
   if (groupsPart.ok !== true) return { line: toLine(label, groupsPart) };
@@ -162,9 +162,10 @@ function icmpLine(m: LabModel, snapshot: AccountSnapshot): { line: CheckLine; al
   });
   if (allowance.ok !== true) return { line: toLine(label, allowance) };
   const { groupId, rule, source, coversPublicIp } = allowance.value;
+  const publicIp = a.instance.publicIpAddress ? ` ${a.instance.publicIpAddress}` : '';
   const publicNote = coversPublicIp
     ? undefined
-    : `Note: no rule covers instance 1's public address${a.instance.publicIpAddress ? ` ${a.instance.publicIpAddress}` : ''}, so the ping to instance 2's public address in step 5 will get no reply; 0.0.0.0/0 covers both.`;
+    : `Note: no rule covers instance 1's public address${publicIp}, so the ping to instance 2's public address in step 5 will get no reply; 0.0.0.0/0 covers both.`;
   const detail = joinDetails(`${groupId} allows ${rule}; ${source} covers instance 1 (${privateIp}).`, publicNote);
   return { line: toLine(label, allowance, detail), allowance: { groupId, rule, source } };
 }
@@ -187,7 +188,12 @@ const instances: StepCheck = {
 // ---------------------------------------------------------------------------------------------
 // Step 3: flow-logs
 
-function logGroupPiece(m: LabModel, snapshot: AccountSnapshot, ctx: CheckContext): Found<{ name: string; arn?: string; creationTime?: number; flowLogId?: string }> {
+interface ChosenLogGroup {
+  group: LogGroup;
+  flowLogId?: string;
+}
+
+function logGroupPiece(m: LabModel, snapshot: AccountSnapshot, ctx: CheckContext): Found<ChosenLogGroup> {
   const groupsPart = readPart(snapshot, 'logGroups');
   if (groupsPart.ok !== true) return groupsPart;
   const groups = groupsPart.value;
@@ -198,7 +204,7 @@ function logGroupPiece(m: LabModel, snapshot: AccountSnapshot, ctx: CheckContext
   const delivered = target !== undefined ? groups.find((g) => g.logGroupName === target) : undefined;
   if (delivered && flowLog.ok === true) {
     const { flowLogId } = flowLog.value.flowLog;
-    return found({ name: delivered.logGroupName, arn: delivered.arn, creationTime: delivered.creationTime, flowLogId }, `${delivered.logGroupName}: flow log ${flowLogId} on VPC 1 delivers to it.`);
+    return found({ group: delivered, flowLogId }, `${delivered.logGroupName}: flow log ${flowLogId} on VPC 1 delivers to it.`);
   }
 
   // Rule 2: a group created since the learner began the lab.
@@ -212,12 +218,14 @@ function logGroupPiece(m: LabModel, snapshot: AccountSnapshot, ctx: CheckContext
     if (choice) {
       const g = choice.chosen;
       const note = choiceNote(choice, 'log groups were created since you began the lab', (x) => x.logGroupName, recent);
-      return found({ name: g.logGroupName, arn: g.arn, creationTime: g.creationTime }, joinDetails(`${g.logGroupName}, created ${formatTime(g.creationTime!)}, after you began the lab (${formatTime(since)}).`, note));
+      const when = `created ${formatTime(g.creationTime!)}, after you began the lab (${formatTime(since)})`;
+      return found({ group: g }, joinDetails(`${g.logGroupName}, ${when}.`, note));
     }
   } else {
     const named = groups.find((g) => g.logGroupName === LAB_LOG_GROUP);
     if (named) {
-      return found({ name: named.logGroupName, arn: named.arn, creationTime: named.creationTime }, `${named.logGroupName} exists (Verilab does not know when you began the lab, so it looked for the group the lab names).`);
+      const why = 'Verilab does not know when you began the lab, so it looked for the group the lab names';
+      return found({ group: named }, `${named.logGroupName} exists (${why}).`);
     }
   }
 
@@ -239,10 +247,12 @@ const flowLogs: StepCheck = {
   run(snapshot, ctx) {
     const m = labModel(snapshot);
     const group = logGroupPiece(m, snapshot, ctx);
-    const g = valueOf(group);
+    const chosen = valueOf(group);
+    const g = chosen?.group;
+    const createdAt = g?.creationTime !== undefined ? new Date(g.creationTime).toISOString() : undefined;
     return result([toLine("A log group for VPC 1's flow logs exists", group)], {
-      logGroup: g && clean({ logGroupName: g.name, arn: g.arn, createdAt: g.creationTime !== undefined ? new Date(g.creationTime).toISOString() : undefined }),
-      flowLogId: g?.flowLogId,
+      logGroup: g && clean({ logGroupName: g.logGroupName, arn: g.arn, createdAt }),
+      flowLogId: chosen?.flowLogId,
     });
   },
 };
@@ -296,7 +306,7 @@ function trustPiece(choice: Found<RoleChoice>): Found<RoleChoice> {
 }
 
 function permissionsPiece(choice: Found<RoleChoice>, arnsFor: (role: IamRole) => string[], groupName: string): Found<string[]> {
-  if (choice.ok !== true) return blocked(choice, 'Create the role first');
+  if (choice.ok !== true) return blocked(choice, 'iam-role', 'Create the role first (see above).');
   const { role } = choice.value;
   const readable = role.policies.filter((p) => p.document !== null);
   const unreadable = role.policies.filter((p) => p.document === null).map((p) => p.name);
@@ -324,8 +334,10 @@ function permissionsPiece(choice: Found<RoleChoice>, arnsFor: (role: IamRole) =>
 }
 
 function flowLogPieces(fl: Found<FlowLogChoice>, role: Found<RoleChoice>, roles: Found<IamRole[]>) {
-  const needFlowLog = (): NotFound => (fl.ok === 'unknown' ? fl : missing('Create a flow log on VPC 1 first (see above).'));
-  if (fl.ok !== true) return { traffic: fl, delivery: needFlowLog(), status: needFlowLog(), interval: needFlowLog() };
+  if (fl.ok !== true) {
+    const needFlowLog = blocked(fl, 'iam-role', 'Create a flow log on VPC 1 first (see above).');
+    return { traffic: fl, delivery: needFlowLog, status: needFlowLog, interval: needFlowLog };
+  }
   const f = fl.value.flowLog;
   const id = f.flowLogId;
   const traffic =
@@ -491,7 +503,7 @@ const ping: StepCheck = {
       })),
       recordLine("Replies from instance 2's public IP were recorded", traffic, ctx.now, ({ a, b, flow }) => ({
         records: icmpRecords(flow.records, b.publicIp, a.privateIp, 'ACCEPT'),
-        hint: replyHint(flow.records, b.publicIp, a, `Check that instance 2's security group allows ICMP from 0.0.0.0/0: the ping arrives from instance 1's public address ${a.publicIp}.`),
+        hint: replyHint(flow.records, b.publicIp, a, `Check that instance 2's security group allows ICMP from 0.0.0.0/0: the ping arrives from ${a.publicIp}.`),
         what: 'ICMP reply',
       })),
     ];
@@ -517,7 +529,7 @@ const peering: StepCheck = {
   run(snapshot) {
     const m = labModel(snapshot);
     const connection = m.peering();
-    const active = connection.ok === true ? m.activePeering() : blocked(connection, 'Create the peering connection first');
+    const active = connection.ok === true ? m.activePeering() : blocked(connection, 'peering', 'Create the peering connection first (see above).');
     const p = valueOf(connection);
     return result(
       [toLine('A peering connection between VPC 1 and VPC 2 exists', connection), toLine('The peering connection is active', active, p && `${p.vpcPeeringConnectionId} is active.`)],
@@ -662,7 +674,7 @@ function queryPiece(m: LabModel, snapshot: AccountSnapshot): Found<{ query: Insi
 }
 
 function completedPiece(query: Found<{ query: InsightsQuery }>): Found<string> {
-  if (query.ok !== true) return blocked(query, 'Run the query first');
+  if (query.ok !== true) return blocked(query, 'insights', 'Run the query first (see above).');
   const { queryId, status, createTime } = query.value.query;
   if (status === 'Complete') return found(status, `Complete${createTime !== undefined ? ` (started ${formatTime(createTime)})` : ''}.`);
   if (STILL_GOING.includes(status)) return missing(`Query ${queryId} is still ${status}; wait for it to complete, then check again.`);

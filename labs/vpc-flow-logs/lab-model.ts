@@ -72,6 +72,10 @@ export interface Missing {
   ok: false;
   hint: string;
   detail?: string;
+  /** The step that creates the missing piece, so later steps can point back to it. */
+  origin?: StepId;
+  /** True when the hint already points elsewhere ("Finish step 1 first: ..."); it is passed on unchanged. */
+  pointer?: boolean;
 }
 export interface Unknown {
   ok: 'unknown';
@@ -85,23 +89,37 @@ export function found<T>(value: T, detail?: string): Ok<T> {
   return { ok: true, value, detail };
 }
 
-export function missing(hint: string, detail?: string): Missing {
-  return { ok: false, hint, detail };
+export function missing(hint: string, detail?: string, origin?: StepId): Missing {
+  return { ok: false, hint, detail, origin };
+}
+
+/** missing() tagged with the step that creates the piece. */
+function lacking(origin: StepId, hint: string): Missing {
+  return missing(hint, undefined, origin);
 }
 
 export function unknown(detail: string, hint?: string): Unknown {
   return { ok: 'unknown', detail, hint };
 }
 
-/** A line that cannot pass until `dependency` is there: unknown stays unknown, missing leads with `lead`. */
-export function blocked(dependency: NotFound, lead: string): NotFound {
-  if (dependency.ok === 'unknown') return dependency;
-  return missing(`${lead}: ${dependency.hint}`, dependency.detail);
+/**
+ * A piece from an earlier step is missing: the line still appears, pointing back to the step the
+ * piece comes from (its origin, else `step`). Unknown stays unknown.
+ */
+export function after(dependency: NotFound, step: StepId): NotFound {
+  if (dependency.ok === 'unknown' || dependency.pointer) return dependency;
+  const origin = dependency.origin ?? step;
+  return { ok: false, hint: `Finish step ${STEP_NUMBERS[origin]} first: ${dependency.hint}`, detail: dependency.detail, origin, pointer: true };
 }
 
-/** A piece from an earlier step is missing: the line still appears, pointing back to that step. */
-export function after(dependency: NotFound, step: StepId): NotFound {
-  return blocked(dependency, `Finish step ${STEP_NUMBERS[step]} first`);
+/**
+ * A line of step `current` that cannot pass until `dependency` is there: a piece of an earlier
+ * step points back to it (see after); a piece of this step gets the short `sameStepHint`.
+ */
+export function blocked(dependency: NotFound, current: StepId, sameStepHint: string): NotFound {
+  if (dependency.ok === 'unknown' || dependency.pointer) return dependency;
+  if (dependency.origin && dependency.origin !== current) return after(dependency, dependency.origin);
+  return { ok: false, hint: sameStepHint, origin: current, pointer: true };
 }
 
 /** A check line from a Found; `okDetail` replaces the Found's own detail when it is there. */
@@ -379,7 +397,7 @@ export function icmpAllowance(groups: readonly SecurityGroup[], from: PingSource
     const source = coveringSource(rule, from.privateIp, from.groupIds);
     if (source) return found({ groupId: group.groupId, rule: describeRule(rule), source, coversPublicIp });
   }
-  return missing(icmpProblem(groups, echoRules.map((e) => e.rule), from));
+  return lacking('instances', icmpProblem(groups, echoRules.map((e) => e.rule), from));
 }
 
 function icmpProblem(groups: readonly SecurityGroup[], echoRules: SecurityGroupRule[], from: PingSource): string {
@@ -390,7 +408,7 @@ function icmpProblem(groups: readonly SecurityGroup[], echoRules: SecurityGroupR
     const sources = [...new Set(echoRules.flatMap(ruleSources))].join(', ') || 'no source';
     const publicOnly = from.publicIp && echoRules.some((r) => coveringSource(r, from.publicIp!) !== undefined);
     const why = publicOnly
-      ? `only instance 1's public address; pings over the peering connection come from its private address ${from.privateIp}`
+      ? `which covers only instance 1's public address; pings over the peering connection come from its private address ${from.privateIp}`
       : `which does not include instance 1 (${from.privateIp})`;
     return `Security group ${ids} on instance 2 allows ICMP only from ${sources}, ${why}; ${fix}.`;
   }
@@ -626,7 +644,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
       { score: (c) => sameCidr(c.vpc.cidrBlock, facts.cidr), because: `its primary CIDR is ${facts.cidr}` },
       { score: (c) => c.routings?.some((r) => r.isPublic) ?? false, because: 'it has a public subnet' },
     ]);
-    if (!choice) return missing(noVpcHint(vpcs.value, facts));
+    if (!choice) return missing(noVpcHint(vpcs.value, facts), undefined, 'vpcs');
     const secondary = sameCidr(choice.chosen.vpc.cidrBlock, facts.cidr) ? '' : ` (as a secondary CIDR; its primary is ${choice.chosen.vpc.cidrBlock})`;
     const detail = joinDetails(
       `${choice.chosen.vpc.vpcId} has ${facts.cidr}${secondary}.`,
@@ -648,7 +666,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
     const routings = v.value.routings ?? [];
     const facts = SIDES[side];
     if (routings.length === 0) {
-      return missing(`${facts.name} (${v.value.vpc.vpcId}) has no subnet; create ${facts.subnetCidr} in it.`);
+      return missing(`${facts.name} (${v.value.vpc.vpcId}) has no subnet; create ${facts.subnetCidr} in it.`, undefined, 'vpcs');
     }
     const publics = routings.filter((r) => r.isPublic);
     if (publics.length > 0) {
@@ -657,7 +675,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
       return found(chosen, `${chosen.subnet.cidrBlock} (${chosen.subnet.subnetId}) → ${chosen.internetGatewayId} via ${chosen.routeTable?.routeTableId}.${note}`);
     }
     const closest = [...routings].sort((x, y) => y.progress - x.progress)[0];
-    return missing(`${capitalise(closest.problem ?? '')}.`);
+    return missing(`${capitalise(closest.problem ?? '')}.`, undefined, 'vpcs');
   });
 
   const instanceCandidate = memo((side: Side): Found<InstanceChoice> => {
@@ -679,7 +697,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
     const facts = SIDES[side];
     if (!choice) {
       const where = publicSubnetPhrase(publicSubnet(side), facts);
-      return missing(`${facts.name} has no instance; launch one in ${where}.`);
+      return missing(`${facts.name} has no instance; launch one in ${where}.`, undefined, 'instances');
     }
     const note = choiceNote(choice, `instances are in ${facts.name}`, (i) => i.instanceId, inVpc);
     return found({ instance: choice.chosen, side, routing: routingOf(choice.chosen), note });
@@ -697,7 +715,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
     if (all.ok !== true) return all;
     const [running, routing, publicIp] = all.value;
     const privateIp = running.privateIpAddress;
-    if (!privateIp) return missing(`Instance ${running.instanceId} has no private IPv4 address.`);
+    if (!privateIp) return missing(`Instance ${running.instanceId} has no private IPv4 address.`, undefined, 'instances');
     return found({ instance: running, privateIp, publicIp, routing });
   });
 
@@ -708,7 +726,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
     if (flowLogs.ok !== true) return flowLogs;
     const onA = flowLogs.value.filter((f) => f.resourceId === a.value.vpc.vpcId);
     const choice = choose(onA, FLOW_LOG_CRITERIA);
-    if (!choice) return missing(noFlowLogHint(a.value.vpc, flowLogs.value));
+    if (!choice) return missing(noFlowLogHint(a.value.vpc, flowLogs.value), undefined, 'iam-role');
     const note = choiceNote(choice, 'flow logs watch VPC 1', (f) => f.flowLogId, onA);
     return found({ flowLog: choice.chosen, groupName: deliversToCloudWatch(choice.chosen) ? flowLogGroupName(choice.chosen) : undefined, note }, note);
   });
@@ -724,7 +742,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
     if (groupNames.length === 0) {
       const fl = flowLogA();
       if (fl.ok !== true) return fl;
-      return missing(`Flow log ${fl.value.flowLog.flowLogId} on VPC 1 does not deliver to a CloudWatch Logs log group.`);
+      return missing(`Flow log ${fl.value.flowLog.flowLogId} on VPC 1 does not deliver to a CloudWatch Logs log group.`, undefined, 'iam-role');
     }
     const recordsPart = readPart(snapshot, 'flowRecords');
     if (recordsPart.ok !== true) return recordsPart;
@@ -750,7 +768,7 @@ export function labModel(snapshot: AccountSnapshot): LabModel {
   const activePeering = once((): Found<PeeringConnection> => {
     const p = peering();
     if (p.ok !== true) return p;
-    return p.value.status === 'active' ? p : missing(peeringStatusHint(p.value));
+    return p.value.status === 'active' ? p : missing(peeringStatusHint(p.value), undefined, 'peering');
   });
 
   return {
@@ -800,7 +818,7 @@ function instanceReadiness(choice: InstanceChoice, publicSubnet: Found<SubnetRou
     publicSubnet: subnetState(i, routing, publicSubnet, routingParts, facts),
     publicIp: i.publicIpAddress
       ? found(i.publicIpAddress, `${i.publicIpAddress} (private ${i.privateIpAddress ?? 'none'}).`)
-      : missing(
+      : lacking('instances', 
           `Instance ${i.instanceId} has no public IPv4 address; launch a new one with "Auto-assign public IP" enabled, or associate an Elastic IP address with it.`,
         ),
   };
@@ -811,12 +829,12 @@ function runningState(i: Instance, facts: SideFacts, publicSubnet: Found<SubnetR
     case 'running':
       return found(i);
     case 'pending':
-      return missing(`Instance ${i.instanceId} in ${facts.name} is still starting (pending); wait a minute and check again.`);
+      return lacking('instances', `Instance ${i.instanceId} in ${facts.name} is still starting (pending); wait a minute and check again.`);
     case 'stopped':
     case 'stopping':
-      return missing(`Instance ${i.instanceId} in ${facts.name} is ${i.state}; start it.`);
+      return lacking('instances', `Instance ${i.instanceId} in ${facts.name} is ${i.state}; start it.`);
     default:
-      return missing(`Instance ${i.instanceId} in ${facts.name} is ${i.state}; launch a new one in ${publicSubnetPhrase(publicSubnet, facts)}.`);
+      return lacking('instances', `Instance ${i.instanceId} in ${facts.name} is ${i.state}; launch a new one in ${publicSubnetPhrase(publicSubnet, facts)}.`);
   }
 }
 
@@ -828,10 +846,10 @@ function subnetState(
   facts: SideFacts,
 ): Found<SubnetRouting> {
   if (routingParts.ok !== true) return routingParts as NotFound;
-  if (!routing) return missing(`Instance ${i.instanceId} is not in a known subnet of ${facts.name}; launch it in ${publicSubnetPhrase(publicSubnet, facts)}.`);
+  if (!routing) return lacking('instances', `Instance ${i.instanceId} is not in a known subnet of ${facts.name}; launch it in ${publicSubnetPhrase(publicSubnet, facts)}.`);
   if (routing.isPublic) return found(routing, `${i.instanceId} is in ${routing.subnet.cidrBlock} (${routing.subnet.subnetId}).`);
   const better = publicSubnet.ok === true ? `; launch it in ${publicSubnetPhrase(publicSubnet, facts)}` : `; make the subnet public or launch it in one that is`;
-  return missing(`Instance ${i.instanceId} is in subnet ${routing.subnet.cidrBlock} (${routing.subnet.subnetId}), which is not public: ${routing.problem}${better}.`);
+  return lacking('instances', `Instance ${i.instanceId} is in subnet ${routing.subnet.cidrBlock} (${routing.subnet.subnetId}), which is not public: ${routing.problem}${better}.`);
 }
 
 function noFlowLogHint(vpcA: Vpc, flowLogs: readonly FlowLog[]): string {
@@ -869,17 +887,17 @@ function findPeering(peerings: readonly PeeringConnection[], a: Vpc, b: Vpc): Fo
   }
   if (choice) {
     const gone = choice.chosen.status === 'deleting' ? 'is being deleted' : 'was deleted';
-    return missing(`Peering connection ${choice.chosen.vpcPeeringConnectionId} between VPC 1 and VPC 2 ${gone}; create a new one and accept it.`);
+    return lacking('peering', `Peering connection ${choice.chosen.vpcPeeringConnectionId} between VPC 1 and VPC 2 ${gone}; create a new one and accept it.`);
   }
   const stray = peerings.find((p) => !['deleted', 'deleting'].includes(p.status) && [p.requesterVpcId, p.accepterVpcId].some((id) => id === a.vpcId || id === b.vpcId));
   if (stray) {
     const ours = stray.requesterVpcId === a.vpcId || stray.accepterVpcId === a.vpcId ? 'VPC 1' : 'VPC 2';
     const theirs = [stray.requesterVpcId, stray.accepterVpcId].find((id) => id !== a.vpcId && id !== b.vpcId) ?? stray.accepterVpcId;
-    return missing(
+    return lacking('peering', 
       `Peering connection ${stray.vpcPeeringConnectionId} connects ${ours} with ${theirs}, not VPC 1 with VPC 2; create one between VPC 1 (${a.vpcId}) and VPC 2 (${b.vpcId}).`,
     );
   }
-  return missing(`There is no peering connection between VPC 1 (${a.vpcId}) and VPC 2 (${b.vpcId}); create one with VPC 1 as requester and VPC 2 as accepter, then accept it.`);
+  return lacking('peering', `There is no peering connection between VPC 1 (${a.vpcId}) and VPC 2 (${b.vpcId}); create one with VPC 1 as requester and VPC 2 as accepter, then accept it.`);
 }
 
 export function peeringStatusHint(p: PeeringConnection): string {

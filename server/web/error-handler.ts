@@ -22,7 +22,7 @@ function fromHttpError(err: unknown): AppError | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = isAppError(err) && err.status < 500 ? err : fromHttpError(err);
+    const known = isAppError(err) && err.expose ? err : fromHttpError(err);
     const error = known ?? new AppError(500, 'INTERNAL', MESSAGES.INTERNAL);
     if (!known) logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
     if (res.headersSent) {
@@ -30,6 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     res.status(error.status);
+    if (error.status === 429 && error.details?.retryAfterSeconds) res.set('Retry-After', String(error.details.retryAfterSeconds));
     const wantsJson = req.accepts(['html', 'json']) === 'json';
     if (wantsJson) {
       res.json({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });

@@ -1,0 +1,146 @@
+// AWS sessions: Verilab's own identity from the standard chain, AssumeRole into a learner's role, credentials and clients cached.
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { accountOfArn } from './policy';
+import { assumeRoleError, upstreamError } from './aws-errors';
+
+export interface AwsSettings {
+  /** Per-call timeout (connection and response). */
+  timeoutMs: number;
+  /** Attempts per call, with the SDK's adaptive retry for throttling. */
+  maxAttempts: number;
+  /** Verilab's own credentials; the SDK's default chain when absent. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Refresh cached learner credentials this long before they expire. */
+  refreshBeforeMs?: number;
+}
+
+export interface LearnerRole {
+  roleArn: string;
+  externalId: string;
+  region: string;
+  /** Names the learner in CloudTrail; sanitised to what STS accepts. */
+  sessionName: string;
+}
+
+export interface AwsClients {
+  accountId: string;
+  region: string;
+  ec2: EC2Client;
+  iam: IAMClient;
+  logs: CloudWatchLogsClient;
+}
+
+interface CachedSession {
+  credentials: AwsCredentialIdentity;
+  expiresAt: number;
+  clients: Map<string, AwsClients>;
+}
+
+export const ROLE_SESSION_SECONDS = 3600;
+
+/** STS allows [\w+=,.@-] and 2 to 64 characters in a session name. */
+export function sessionNameFor(label: string): string {
+  const cleaned = `verilab-${label}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return cleaned.length >= 2 ? cleaned : 'verilab';
+}
+
+export class AwsSessions {
+  private readonly cache = new Map<string, CachedSession>();
+  private readonly inflight = new Map<string, Promise<CachedSession>>();
+  private readonly stsClients = new Map<string, STSClient>();
+  private verifierAccount?: Promise<string | undefined>;
+
+  constructor(
+    private readonly settings: AwsSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Options every client shares: bounded time per call, adaptive retry for throttling. Endpoints come from AWS_ENDPOINT_URL*. */
+  clientConfig(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
+    return {
+      region,
+      credentials: credentials ?? this.settings.credentials,
+      maxAttempts: this.settings.maxAttempts,
+      retryMode: 'adaptive' as const,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: this.settings.timeoutMs, requestTimeout: this.settings.timeoutMs }),
+    };
+  }
+
+  private sts(region: string): STSClient {
+    let client = this.stsClients.get(region);
+    if (!client) {
+      client = new STSClient(this.clientConfig(region));
+      this.stsClients.set(region, client);
+    }
+    return client;
+  }
+
+  /** Verilab's own account id (for the learner's trust policy); undefined when Verilab has no usable credentials. */
+  verifierAccountId(region = 'us-east-1'): Promise<string | undefined> {
+    this.verifierAccount ??= this.sts(region)
+      .send(new GetCallerIdentityCommand({}))
+      .then((r) => r.Account)
+      .catch(() => {
+        this.verifierAccount = undefined;
+        return undefined;
+      });
+    return this.verifierAccount;
+  }
+
+  /** Clients acting in the learner's account; credentials are reused until shortly before they expire. */
+  async forRole(role: LearnerRole): Promise<AwsClients> {
+    const key = `${role.roleArn}\n${role.externalId}`;
+    let session = this.cache.get(key);
+    if (!session || session.expiresAt - (this.settings.refreshBeforeMs ?? 5 * 60_000) <= this.now()) {
+      let pending = this.inflight.get(key);
+      if (!pending) {
+        pending = this.assume(role).finally(() => this.inflight.delete(key));
+        this.inflight.set(key, pending);
+      }
+      session = await pending;
+      this.cache.set(key, session);
+    }
+    let clients = session.clients.get(role.region);
+    if (!clients) {
+      const config = this.clientConfig(role.region, session.credentials);
+      clients = {
+        accountId: accountOfArn(role.roleArn) ?? 'unknown',
+        region: role.region,
+        ec2: new EC2Client(config),
+        iam: new IAMClient(config),
+        logs: new CloudWatchLogsClient(config),
+      };
+      session.clients.set(role.region, clients);
+    }
+    return clients;
+  }
+
+  /** Forgets a learner's credentials (after their role changed). */
+  forget(role: Pick<LearnerRole, 'roleArn' | 'externalId'>): void {
+    this.cache.delete(`${role.roleArn}\n${role.externalId}`);
+  }
+
+  private async assume(role: LearnerRole): Promise<CachedSession> {
+    let response;
+    try {
+      response = await this.sts(role.region).send(
+        new AssumeRoleCommand({ RoleArn: role.roleArn, ExternalId: role.externalId, RoleSessionName: sessionNameFor(role.sessionName), DurationSeconds: ROLE_SESSION_SECONDS }),
+      );
+    } catch (err) {
+      throw assumeRoleError(err, role, await this.verifierAccountId(role.region));
+    }
+    const c = response.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw upstreamError(new Error('AssumeRole returned no credentials'));
+    const expiresAt = c.Expiration ? new Date(c.Expiration).getTime() : this.now() + ROLE_SESSION_SECONDS * 1000;
+    return {
+      credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(expiresAt) },
+      expiresAt,
+      clients: new Map(),
+    };
+  }
+}
