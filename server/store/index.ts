@@ -1,6 +1,7 @@
 // The store: one database handle and the repositories over it. No SQL lives outside server/store/.
 import path from 'node:path';
 import { classesRepo } from './classes';
+import { connectionsRepo } from './connections';
 import { openDatabase, type DatabaseOptions } from './db';
 import { progressRepo } from './progress';
 import { reflectionsRepo } from './reflections';
@@ -13,6 +14,7 @@ export interface Store {
   users: ReturnType<typeof usersRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
   classes: ReturnType<typeof classesRepo>;
+  connections: ReturnType<typeof connectionsRepo>;
   progress: ReturnType<typeof progressRepo>;
   reflections: ReturnType<typeof reflectionsRepo>;
   /** Answers only when the database does. */
@@ -31,6 +33,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     users: usersRepo(db),
     sessions: sessionsRepo(db),
     classes: classesRepo(db),
+    connections: connectionsRepo(db),
     progress: progressRepo(db),
     reflections: reflectionsRepo(db),
     async ping() {

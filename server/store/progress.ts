@@ -1,14 +1,9 @@
 // Step progress and the attempts behind it: every check is stored with its full result and duration.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { CheckLine } from '../labs/check-types';
 import type { Database, StepStatus } from './schema';
 
-export interface CheckLine {
-  label: string;
-  ok: boolean | 'unknown';
-  detail?: string;
-  hint?: string;
-}
 
 export interface AttemptInput {
   userId: string;
@@ -129,15 +124,16 @@ export function progressRepo(db: Kysely<Database>) {
       return rows.map(toProgress);
     },
 
-    async attempts(userId: string, labId: string, limit = 100): Promise<Attempt[]> {
-      const rows = await db
-        .selectFrom('attempts')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('lab_id', '=', labId)
-        .orderBy('created_at', 'desc')
-        .limit(limit)
-        .execute();
+    /** When the learner last checked anything: the per-learner rate limit holds across processes through this. */
+    async lastAttemptAt(userId: string): Promise<Date | undefined> {
+      const row = await db.selectFrom('attempts').select((eb) => eb.fn.max('created_at').as('last')).where('user_id', '=', userId).executeTakeFirst();
+      return row?.last ? new Date(row.last) : undefined;
+    },
+
+    async attempts(userId: string, labId: string, limit = 100, stepId?: string): Promise<Attempt[]> {
+      let query = db.selectFrom('attempts').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId);
+      if (stepId) query = query.where('step_id', '=', stepId);
+      const rows = await query.orderBy('created_at', 'desc').limit(limit).execute();
       return rows.map((r) => ({
         id: r.id,
         userId: r.user_id,

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AwsClients } from './aws-session';
 import { readFailure } from './aws-errors';
-import { decodePolicyDocument, trustedServices } from './policy';
+import { decodePolicyDocument, trustedServices, trustsService } from './policy';
 import type {
   AccountSnapshot,
   FlowLog,
@@ -40,11 +40,35 @@ import type {
   Tags,
 } from './snapshot';
 
+/** Every AWS action the gatherers call: the verifier role template must allow exactly these. */
+export const READ_ACTIONS = [
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeInternetGateways',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeInstances',
+  'ec2:DescribeVpcPeeringConnections',
+  'ec2:DescribeFlowLogs',
+  'logs:DescribeLogGroups',
+  'logs:DescribeQueries',
+  'logs:FilterLogEvents',
+  'iam:ListRoles',
+  'iam:ListPolicies',
+  'iam:ListRolePolicies',
+  'iam:ListAttachedRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+] as const;
+
 export const FLOW_RECORD_LIMIT = 5000;
 /** How far back flow records are read: the lab takes about two hours, so a day leaves room for a break. */
 export const FLOW_RECORD_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** At most this many service roles get their policies read (a busy account has hundreds of roles). */
 export const ROLE_CANDIDATE_LIMIT = 20;
+/** Newest roles trusted by some other service, read so a hint can say a role trusts the wrong service. */
+export const OTHER_SERVICE_ROLES = 5;
 const FLOW_LOGS_SERVICE = 'vpc-flow-logs.amazonaws.com';
 
 export interface GatherStats {
@@ -413,12 +437,15 @@ class Gatherer {
     if (!roles.ok) return roles;
     const second = Math.max(this.end('roles'), this.end('flowLogs')) + 1;
     const usedByFlowLogs = new Set(flowLogs.ok ? defined(flowLogs.value.map((f) => f.deliverLogsPermissionArn)) : []);
-    const withTrust = roles.value.map((r: Role) => ({ role: r, trust: decodeOrNull(r.AssumeRolePolicyDocument) }));
-    // Candidates: roles the flow-logs service may assume, and any role a flow log uses (to say what is wrong with it).
-    const candidates = withTrust
-      .filter(({ role, trust }) => usedByFlowLogs.has(role.Arn ?? '') || trustedServices(trust).includes(FLOW_LOGS_SERVICE))
-      .sort((a, b) => Number(usedByFlowLogs.has(b.role.Arn ?? '')) - Number(usedByFlowLogs.has(a.role.Arn ?? '')))
-      .slice(0, ROLE_CANDIDATE_LIMIT);
+    const withTrust = roles.value
+      .filter((r: Role) => !(r.Path ?? '').startsWith('/aws-service-role/'))
+      .map((r: Role) => ({ role: r, trust: decodeOrNull(r.AssumeRolePolicyDocument) }));
+    const rank = ({ role, trust }: (typeof withTrust)[number]) =>
+      usedByFlowLogs.has(role.Arn ?? '') ? 0 : trustsService(trust, FLOW_LOGS_SERVICE) ? 1 : trustedServices(trust).length > 0 ? 2 : 3;
+    // Candidates: roles a flow log uses or the flow-logs service may assume, then a few of the newest other
+    // service roles, so a role trusted by the wrong service can be named in the hint.
+    const ranked = withTrust.filter((c) => rank(c) < 3).sort((a, b) => rank(a) - rank(b) || (b.role.CreateDate?.getTime() ?? 0) - (a.role.CreateDate?.getTime() ?? 0));
+    const candidates = [...ranked.filter((c) => rank(c) < 2), ...ranked.filter((c) => rank(c) === 2).slice(0, OTHER_SERVICE_ROLES)].slice(0, ROLE_CANDIDATE_LIMIT);
 
     return this.part('iam:ListRolePolicies', () =>
       Promise.all(

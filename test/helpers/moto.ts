@@ -3,12 +3,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { LabClients } from '../../labs/vpc-flow-logs/solve';
+import { ROOT_DIR } from '../../server/paths';
 
 export const VERILAB_ACCOUNT = '123456789012'; // moto's default account: where Verilab's own test keys land
 export const LEARNER_ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
+export const EXTERNAL_ID = 'verilab-0123456789abcdef0123456789abcdef';
 const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 export interface Moto {
@@ -90,31 +95,33 @@ function inAccount<T>(client: T, accountId: string): T {
 }
 
 /** Clients that act directly in `accountId` inside moto: the learner doing the lab. */
-export function learnerClients(moto: Moto, accountId = LEARNER_ACCOUNT): LabClients {
+export function learnerClients(moto: Moto, accountId = LEARNER_ACCOUNT): LabClients & { cloudformation: CloudFormationClient } {
   const config = { region: REGION, endpoint: moto.url, credentials: TEST_CREDENTIALS };
   return {
     accountId,
     ec2: inAccount(new EC2Client(config), accountId),
     iam: inAccount(new IAMClient(config), accountId),
     logs: inAccount(new CloudWatchLogsClient(config), accountId),
+    cloudformation: inAccount(new CloudFormationClient(config), accountId),
   };
 }
 
-export const EXTERNAL_ID = 'vl-ext-0123456789abcdef';
-
-/** The learner deploys the verifier role (what the CloudFormation template makes) and returns its ARN. */
-export async function createVerifierRole(c: LabClients, externalId = EXTERNAL_ID): Promise<string> {
-  const trust = {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${VERILAB_ACCOUNT}:root` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }],
-  };
-  const role = await c.iam.send(new CreateRoleCommand({ RoleName: 'VerilabVerifier', AssumeRolePolicyDocument: JSON.stringify(trust) }));
-  await c.iam.send(
-    new PutRolePolicyCommand({
-      RoleName: 'VerilabVerifier',
-      PolicyName: 'VerilabReadOnly',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*', 'logs:Describe*', 'logs:FilterLogEvents', 'iam:List*', 'iam:Get*'], Resource: '*' }] }),
+/** The learner deploys the real verifier role template with CloudFormation, as the Connect page tells them to. */
+export async function createVerifierRole(c: LabClients & { cloudformation: CloudFormationClient }, externalId = EXTERNAL_ID, trustedAccountId = VERILAB_ACCOUNT): Promise<string> {
+  const cfn = c.cloudformation;
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: 'verilab-verifier',
+      TemplateBody: fs.readFileSync(path.join(ROOT_DIR, 'labs', 'vpc-flow-logs', 'verifier-role.yaml'), 'utf8'),
+      Parameters: [
+        { ParameterKey: 'TrustedAccountId', ParameterValue: trustedAccountId },
+        { ParameterKey: 'ExternalId', ParameterValue: externalId },
+      ],
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
     }),
   );
-  return role.Role!.Arn!;
+  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'verilab-verifier' }))).Stacks?.[0];
+  const arn = stack?.Outputs?.find((o) => o.OutputKey === 'RoleArn')?.OutputValue;
+  if (stack?.StackStatus !== 'CREATE_COMPLETE' || !arn) throw new Error(`verifier stack did not complete: ${stack?.StackStatus}`);
+  return arn;
 }

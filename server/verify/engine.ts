@@ -1,0 +1,156 @@
+// The verification engine: runs one step or the whole lab for a learner, records every attempt, coalesces and rate-limits.
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { StepResult } from '../labs/check-types';
+import type { CheckRegistry } from '../labs/registry';
+import type { Lab, LabCatalog } from '../labs/types';
+import type { Store } from '../store';
+import type { AwsConnection } from '../store/connections';
+import type { StepProgress } from '../store/progress';
+import type { StepStatus } from '../store/schema';
+import type { User } from '../store/users';
+import { VERIFY_MESSAGES } from './aws-errors';
+import type { AwsClients, LearnerRole } from './aws-session';
+import { gatherSnapshot, type GatherStats } from './gather';
+import type { AccountSnapshot, Need } from './snapshot';
+
+export const ENGINE_MESSAGES = {
+  NOT_CHECKABLE: 'This lab has no checks.',
+  RATE_LIMITED: (seconds: number) => `You checked a moment ago. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+} as const;
+
+export interface StepOutcome {
+  stepId: string;
+  status: Exclude<StepStatus, 'not-started'>;
+  result: StepResult;
+  progress: StepProgress;
+}
+
+export interface CheckRun {
+  labId: string;
+  accountId: string;
+  region: string;
+  outcomes: StepOutcome[];
+  durationMs: number;
+  stats: GatherStats;
+  /** Per checked step: the earlier steps that have not passed yet. */
+  openEarlier: Record<string, string[]>;
+}
+
+/** Anything that yields clients in the learner's account: AwsSessions in both modes. */
+export interface ClientSource {
+  forRole(role: LearnerRole): Promise<AwsClients>;
+}
+
+export interface EngineDeps {
+  labs: LabCatalog;
+  checks: CheckRegistry;
+  store: Store;
+  aws: ClientSource;
+  logger: Logger;
+  rateLimitMs: number;
+  now?: () => Date;
+}
+
+/** A step's status from its result: passed, failed when any line failed, unknown when only "could not check" remains. */
+export function statusOf(result: StepResult): StepOutcome['status'] {
+  if (result.passed) return 'passed';
+  return result.checks.some((c) => c.ok === false) ? 'failed' : 'unknown';
+}
+
+/** Runs the checks of `stepIds` over one snapshot gathered for all of them. Pure apart from the gathering. */
+export async function runChecks(
+  aws: AwsClients,
+  lab: Lab,
+  checks: CheckRegistry,
+  stepIds: string[],
+  ctx: { now: Date; labStartedAt?: Date },
+): Promise<{ results: Map<string, StepResult>; snapshot: AccountSnapshot; stats: GatherStats }> {
+  const needs = new Set<Need>(stepIds.flatMap((id) => checks.get(lab.id, id)?.needs ?? []));
+  const { snapshot, stats } = await gatherSnapshot(aws, needs, { now: ctx.now });
+  const results = new Map<string, StepResult>();
+  for (const id of stepIds) results.set(id, checks.get(lab.id, id)!.run(snapshot, ctx));
+  return { results, snapshot, stats };
+}
+
+export class VerifyEngine {
+  private readonly inflight = new Map<string, Promise<CheckRun>>();
+  private readonly lastStart = new Map<string, number>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Checks the given steps (all of them when none are given) for the learner and records the attempts. */
+  check(user: User, labId: string, stepIds?: string[]): Promise<CheckRun> {
+    const lab = this.deps.labs.get(labId);
+    if (!lab) throw new AppError(404, 'LAB_NOT_FOUND');
+    if (!this.deps.checks.has(lab.id)) throw new AppError(404, 'NOT_CHECKABLE', ENGINE_MESSAGES.NOT_CHECKABLE);
+    const steps = stepIds?.length ? lab.steps.filter((s) => stepIds.includes(s.id)).map((s) => s.id) : lab.steps.map((s) => s.id);
+    if (steps.length === 0) throw new AppError(404, 'STEP_NOT_FOUND');
+    // The same learner pressing Check twice (two tabs, a double click) shares one run instead of doubling AWS calls.
+    const key = `${user.id}\n${lab.id}\n${steps.join(',')}`;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const run = this.start(user, lab, steps).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, run);
+    return run;
+  }
+
+  private async start(user: User, lab: Lab, steps: string[]): Promise<CheckRun> {
+    const connection = await this.deps.store.connections.get(user.id);
+    if (!connection?.roleArn) throw new AppError(409, 'NOT_CONNECTED', VERIFY_MESSAGES.NOT_CONNECTED, { hint: 'Open "Connect AWS" and paste your role ARN.' });
+    await this.enforceRateLimit(user.id);
+    this.lastStart.set(user.id, this.now().getTime());
+    const started = Date.now();
+    const aws = await this.deps.aws.forRole(this.roleOf(connection, user));
+    const now = this.now();
+    const { results, stats } = await runChecks(aws, lab, this.deps.checks, steps, { now, labStartedAt: new Date(user.createdAt) });
+    const durationMs = Date.now() - started;
+
+    const outcomes: StepOutcome[] = [];
+    for (const stepId of steps) {
+      const result = results.get(stepId)!;
+      const status = statusOf(result);
+      const { progress } = await this.deps.store.progress.recordAttempt({
+        userId: user.id,
+        labId: lab.id,
+        stepId,
+        status,
+        checks: result.checks,
+        evidence: result.evidence,
+        durationMs: durationMs / steps.length,
+        at: now,
+      });
+      outcomes.push({ stepId, status, result, progress });
+    }
+    this.deps.logger.info({ user: user.id, lab: lab.id, steps, durationMs, calls: stats.calls, rounds: stats.rounds, passed: outcomes.filter((o) => o.status === 'passed').map((o) => o.stepId) }, 'checked');
+    return { labId: lab.id, accountId: aws.accountId, region: aws.region, outcomes, durationMs, stats, openEarlier: await this.openEarlier(user.id, lab, steps) };
+  }
+
+  private roleOf(connection: AwsConnection, user: User): LearnerRole {
+    return { roleArn: connection.roleArn!, externalId: connection.externalId, region: connection.region, sessionName: user.id.slice(0, 8) + '-' + user.email.split('@')[0] };
+  }
+
+  /** One check per learner per interval, across processes (the last stored attempt) and within one (the last start). */
+  private async enforceRateLimit(userId: string): Promise<void> {
+    const last = Math.max(this.lastStart.get(userId) ?? 0, (await this.deps.store.progress.lastAttemptAt(userId))?.getTime() ?? 0);
+    const wait = last + this.deps.rateLimitMs - this.now().getTime();
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new AppError(429, 'CHECK_RATE_LIMITED', ENGINE_MESSAGES.RATE_LIMITED(seconds), { details: { retryAfterSeconds: seconds } });
+    }
+  }
+
+  async openEarlier(userId: string, lab: Lab, steps: string[]): Promise<Record<string, string[]>> {
+    const progress = await this.deps.store.progress.forLearner(userId, lab.id);
+    const passed = new Set(progress.filter((p) => p.status === 'passed').map((p) => p.stepId));
+    const open: Record<string, string[]> = {};
+    for (const stepId of steps) {
+      const index = lab.steps.findIndex((s) => s.id === stepId);
+      open[stepId] = lab.steps.slice(0, index).filter((s) => !passed.has(s.id)).map((s) => s.id);
+    }
+    return open;
+  }
+}
