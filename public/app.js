@@ -48,3 +48,49 @@
     });
   });
 })();
+
+// Check runs in place: a spinner while Verilab looks, then the result replaces the old one and the side list updates.
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-enhance="check"]').forEach(function (form) {
+    var button = form.querySelector('button[type="submit"]');
+    var spinner = form.querySelector('.spinner');
+    var status = form.querySelector('.check-status');
+    var panel = form.parentNode && form.parentNode.querySelector('.check-result');
+    var stepId = form.getAttribute('data-step');
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (button) button.disabled = true;
+      if (spinner) spinner.hidden = false;
+      if (status) status.textContent = 'Looking at your account…';
+      fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(form)).toString(),
+        credentials: 'same-origin',
+      }).then(function (res) {
+        return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+      }).then(function (result) {
+        if (status) status.textContent = '';
+        if (!result.ok) {
+          var error = (result.body && result.body.error) || {};
+          if (status) status.textContent = (error.message || 'The check did not run.') + (error.hint ? ' ' + error.hint : '');
+          return;
+        }
+        if (panel) panel.innerHTML = result.body.html;
+        var item = document.querySelector('.step-list a[href$="/steps/' + stepId + '"]');
+        var li = item && item.parentNode;
+        if (li) {
+          li.className = li.className.replace(/status-[a-z-]+/, 'status-' + result.body.status);
+          var mark = li.querySelector('.status-mark');
+          if (mark) { mark.title = result.body.status; mark.setAttribute('aria-label', result.body.status); }
+        }
+      }).catch(function () {
+        if (status) status.textContent = 'Could not reach Verilab. Check your connection and try again.';
+      }).then(function () {
+        if (button) button.disabled = false;
+        if (spinner) spinner.hidden = true;
+      });
+    });
+  });
+})();

@@ -3,11 +3,15 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import type { CheckRegistry } from './labs/registry';
 import type { LabCatalog } from './labs/types';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Store } from './store';
 import { authRouter } from './web/auth-router';
+import type { AwsSessions } from './verify/aws-session';
+import type { VerifyEngine } from './verify/engine';
 import { classRouter } from './web/class-router';
+import { connectRouter } from './web/connect-router';
 import { errorHandler, notFound } from './web/error-handler';
 import { labRouter } from './web/lab-router';
 import { csrf, loadSession, securityHeaders } from './web/security';
@@ -19,6 +23,9 @@ export interface AppDeps {
   store: Store;
   /** Signs CSRF tokens; from SESSION_SECRET or generated once and kept in DATA_DIR (see main.ts). */
   sessionSecret: string;
+  checks: CheckRegistry;
+  aws: AwsSessions;
+  engine: VerifyEngine;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -52,7 +59,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(issue, verify);
 
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
-  app.use(labRouter(labs, store));
+  app.use(labRouter({ labs, store, checks: deps.checks, engine: deps.engine }));
+  app.use(connectRouter({ labs, store, aws: deps.aws, config }));
   app.use(classRouter({ labs, store, publicUrl: config.publicUrl }));
 
   app.use(notFound);

@@ -3,8 +3,13 @@ import { parseArgs } from 'node:util';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from './auth/passwords';
 import { loadConfig } from './config';
 import { LabLoadError, formatProblem, loadLabs } from './labs/loader';
+import { loadCheckRegistry } from './labs/registry';
 import { databaseOptions, openStore } from './store';
 import { signupSchema } from './web/auth-router';
+import { AppError } from './errors';
+import { AwsSessions, awsSettings } from './verify/aws-session';
+import { runChecks } from './verify/engine';
+import { REGION, ROLE_ARN } from './web/connect-router';
 
 const USAGE = `Usage: verilab <command> [options]
 
@@ -13,6 +18,9 @@ Commands:
   labs check [dir]      validate lab content (default: the configured labs folder)
   users add --email E --name N [--instructor] [--password-stdin]
                         create an account; asks for the password, or reads it from stdin
+  verify --lab L --role-arn ARN --external-id ID --region R [--step ID ...] [--json] [--started-at ISO]
+                        check a lab in an AWS account through its verifier role (exit 0 all passed,
+                        1 some failed, 2 could not verify)
   help                  show this message
 `;
 
@@ -118,6 +126,100 @@ export async function labsCheck(args: string[], io: Io): Promise<number> {
   }
 }
 
+const MARK = { ok: '✓', bad: '✗', unknown: '?' } as const;
+const markOf = (ok: boolean | 'unknown') => (ok === true ? MARK.ok : ok === false ? MARK.bad : MARK.unknown);
+
+export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        lab: { type: 'string' },
+        'role-arn': { type: 'string' },
+        'external-id': { type: 'string' },
+        region: { type: 'string' },
+        step: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        'started-at': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    io.err(`verilab verify: ${(err as Error).message}`);
+    return 2;
+  }
+  const problems: string[] = [];
+  if (!values.lab) problems.push('--lab is required (for example --lab vpc-flow-logs)');
+  if (!values['role-arn'] || !ROLE_ARN.test(values['role-arn'])) problems.push('--role-arn must be a role ARN like arn:aws:iam::123456789012:role/VerilabVerifier');
+  if (!values['external-id'] || !/^[\w+=,.@:/-]{2,1224}$/.test(values['external-id'])) problems.push('--external-id is required (2 to 1224 characters: letters, digits and +=,.@:/-)');
+  const region = values.region ?? env.AWS_REGION;
+  if (!region || !REGION.test(region)) problems.push('--region is required (for example us-east-1)');
+  const startedAt = values['started-at'] ? new Date(values['started-at']) : undefined;
+  if (startedAt && Number.isNaN(startedAt.getTime())) problems.push('--started-at must be a date and time, such as 2026-11-27T09:00:00Z');
+
+  const config = loadConfig(env);
+  let labs;
+  try {
+    labs = loadLabs(config.labsDir);
+  } catch (err) {
+    if (err instanceof LabLoadError) problems.push(err.message);
+    else throw err;
+  }
+  const lab = values.lab && labs ? labs.get(values.lab) : undefined;
+  if (values.lab && labs && !lab) problems.push(`--lab: there is no lab "${values.lab}" (labs: ${labs.labs.map((l) => l.id).join(', ')})`);
+  const unknownSteps = lab ? (values.step ?? []).filter((s) => !lab.steps.some((x) => x.id === s)) : [];
+  if (unknownSteps.length) problems.push(`--step: ${lab!.id} has no step ${unknownSteps.join(', ')} (steps: ${lab!.steps.map((s) => s.id).join(', ')})`);
+  if (problems.length > 0 || !lab || !labs) {
+    for (const p of problems) io.err(`verilab verify: ${p}`);
+    return 2;
+  }
+  const checks = loadCheckRegistry(labs);
+  if (!checks.has(lab.id)) {
+    io.err(`verilab verify: lab ${lab.id} has no checks`);
+    return 2;
+  }
+  const stepIds = values.step?.length ? lab.steps.filter((s) => values.step!.includes(s.id)).map((s) => s.id) : lab.steps.map((s) => s.id);
+
+  const sessions = new AwsSessions(awsSettings(config));
+  let outcome;
+  try {
+    const aws = await sessions.forRole({ roleArn: values['role-arn']!, externalId: values['external-id']!, region: region!, sessionName: 'cli' });
+    outcome = { aws, ...(await runChecks(aws, lab, checks, stepIds, { now: new Date(), labStartedAt: startedAt })) };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    io.err(`verilab verify: could not verify: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
+    return 2;
+  }
+  const steps = stepIds.map((id) => ({ id, ...outcome.results.get(id)! }));
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          lab: lab.id,
+          account: outcome.aws.accountId,
+          region: outcome.aws.region,
+          steps: steps.map((s) => ({ id: s.id, passed: s.passed, checks: s.checks.map((c) => ({ label: c.label, ok: c.ok, detail: c.detail, hint: c.hint })), evidence: s.evidence })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(`${lab.title}: account ${outcome.aws.accountId}, ${outcome.aws.region}`);
+    for (const s of steps) {
+      const step = lab.steps.find((x) => x.id === s.id)!;
+      io.out(`\n${s.passed ? MARK.ok : MARK.bad} ${step.number}. ${step.title} [${s.id}]`);
+      for (const c of s.checks) {
+        io.out(`    ${markOf(c.ok)} ${c.label}`);
+        if (c.detail) io.out(`        ${c.detail}`);
+        if (c.hint && c.ok !== true) io.out(`        hint: ${c.hint}`);
+      }
+    }
+    io.out(`\n${steps.filter((s) => s.passed).length} of ${steps.length} steps passed (${outcome.stats.calls} AWS calls in ${outcome.stats.rounds} rounds).`);
+  }
+  return steps.every((s) => s.passed) ? 0 : 1;
+}
+
 export async function runCli(argv: string[], io: Io = consoleIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -126,6 +228,8 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
         const { serve } = await import('./main');
         return await serve();
       }
+      case 'verify':
+        return await verify(rest, io);
       case 'users':
         if (rest[0] === 'add') return await usersAdd(rest.slice(1), io);
         io.err(`Unknown users command "${rest[0] ?? ''}".\n\n${USAGE}`);

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   VERILAB_TEMPLATE_URL: optionalUrl,
   CHECK_RATE_LIMIT_SECONDS: positiveInt.default(10),
   AUTH_RATE_LIMIT_PER_15_MIN: positiveInt.default(20),
+  AWS_CALL_TIMEOUT_MS: positiveInt.default(10_000),
+  AWS_MAX_ATTEMPTS: positiveInt.max(10).default(4),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -44,6 +46,8 @@ export interface Config {
   templateUrl?: string;
   checkRateLimitSeconds: number;
   authRateLimitPer15Min: number;
+  awsTimeoutMs: number;
+  awsMaxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     templateUrl: raw.VERILAB_TEMPLATE_URL,
     checkRateLimitSeconds: raw.CHECK_RATE_LIMIT_SECONDS,
     authRateLimitPer15Min: raw.AUTH_RATE_LIMIT_PER_15_MIN,
+    awsTimeoutMs: raw.AWS_CALL_TIMEOUT_MS,
+    awsMaxAttempts: raw.AWS_MAX_ATTEMPTS,
   };
   return Object.freeze(config);
 }

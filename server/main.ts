@@ -6,8 +6,11 @@ import path from 'node:path';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { LabLoadError, loadLabs } from './labs/loader';
+import { loadCheckRegistry } from './labs/registry';
 import { createLogger } from './logger';
 import { databaseOptions, openStore, type Store } from './store';
+import { AwsSessions, awsSettings } from './verify/aws-session';
+import { VerifyEngine } from './verify/engine';
 
 export interface Running {
   server: Server;
@@ -38,9 +41,12 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const labs = loadLabs(config.labsDir);
+  const checks = loadCheckRegistry(labs);
   const sessionSecret = resolveSessionSecret(config);
   const store = await openStore(databaseOptions(config));
-  const app = buildApp({ config, logger, labs, store, sessionSecret });
+  const aws = new AwsSessions(awsSettings(config));
+  const engine = new VerifyEngine({ labs, checks, store, aws, logger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const app = buildApp({ config, logger, labs, store, sessionSecret, checks, aws, engine });
 
   let server: Server;
   try {

@@ -19,6 +19,10 @@ export interface AwsSettings {
   refreshBeforeMs?: number;
 }
 
+export function awsSettings(config: { awsTimeoutMs: number; awsMaxAttempts: number }): AwsSettings {
+  return { timeoutMs: config.awsTimeoutMs, maxAttempts: config.awsMaxAttempts };
+}
+
 export interface LearnerRole {
   roleArn: string;
   externalId: string;

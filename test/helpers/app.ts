@@ -7,6 +7,9 @@ import { hashPassword } from '../../server/auth/passwords';
 import { buildApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { loadLabs } from '../../server/labs/loader';
+import { loadCheckRegistry } from '../../server/labs/registry';
+import { AwsSessions, awsSettings } from '../../server/verify/aws-session';
+import { VerifyEngine } from '../../server/verify/engine';
 import type { LabCatalog } from '../../server/labs/types';
 import { LABS_DIR, ROOT_DIR } from '../../server/paths';
 import type { Store } from '../../server/store';
@@ -33,13 +36,19 @@ export function testConfig(overrides: Record<string, string> = {}): Readonly<Con
 export interface TestContext {
   app: Express;
   store: Store;
+  aws: AwsSessions;
+  engine: VerifyEngine;
   close(): Promise<void>;
 }
 
 export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
   const { store, close } = await openTestStore();
-  const app = buildApp({ config: testConfig(overrides), logger: silentLogger, labs: labs(), store, sessionSecret: TEST_SECRET });
-  return { app, store, close };
+  const config = testConfig(overrides);
+  const checks = loadCheckRegistry(labs());
+  const aws = new AwsSessions(awsSettings(config));
+  const engine = new VerifyEngine({ labs: labs(), checks, store, aws, logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const app = buildApp({ config, logger: silentLogger, labs: labs(), store, sessionSecret: TEST_SECRET, checks, aws, engine });
+  return { app, store, aws, engine, close };
 }
 
 let counter = 0;
