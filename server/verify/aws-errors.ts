@@ -69,6 +69,13 @@ export function upstreamError(err: unknown): AppError {
 /** What went wrong when assuming the learner's role, naming what to look at. */
 export function assumeRoleError(err: unknown, role: { roleArn: string; externalId: string }, verifierAccountId?: string): AppError {
   const name = nameOf(err);
+  // RegionDisabledException also comes as HTTP 403, so it is told apart before the general "denied".
+  if (name === 'RegionDisabledException') {
+    return new AppError(422, 'REGION_DISABLED', 'AWS STS is not activated in that region for your account.', {
+      cause: err,
+      hint: 'Choose a region your account has enabled (for example us-east-1), or enable the region in your account settings.',
+    });
+  }
   if (isDenied(err)) {
     const account = verifierAccountId ? `Verilab's account (${verifierAccountId})` : "Verilab's account";
     return new AppError(422, 'ASSUME_ROLE_DENIED', `Verilab could not assume the role ${role.roleArn}.`, {
@@ -77,12 +84,6 @@ export function assumeRoleError(err: unknown, role: { roleArn: string; externalI
         `Check three things: the role name in the ARN is exactly the one the stack created (see the stack's RoleArn output); ` +
         `its trust policy allows ${account}; and its sts:ExternalId condition is ${role.externalId}, your ExternalId on this page. ` +
         `Redeploying the template with the command shown here fixes all three.`,
-    });
-  }
-  if (name === 'RegionDisabledException') {
-    return new AppError(422, 'REGION_DISABLED', 'AWS STS is not activated in that region for your account.', {
-      cause: err,
-      hint: 'Choose a region your account has enabled (for example us-east-1), or enable the region in your account settings.',
     });
   }
   if (name === 'ValidationError' || name === 'MalformedPolicyDocument') {

@@ -71,7 +71,8 @@ export class AwsSessions {
       credentials: credentials ?? this.settings.credentials,
       maxAttempts: this.settings.maxAttempts,
       retryMode: 'adaptive' as const,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: this.settings.timeoutMs, requestTimeout: this.settings.timeoutMs }),
+      // Without throwOnRequestTimeout the handler only warns when a call runs over its time and waits on.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: this.settings.timeoutMs, requestTimeout: this.settings.timeoutMs, throwOnRequestTimeout: true }),
     };
   }
 
