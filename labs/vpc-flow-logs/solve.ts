@@ -18,7 +18,12 @@ import {
   ModifySubnetAttributeCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LABS_DIR } from '../../server/paths';
+import { inMotoAccount } from '../../server/sandbox/moto-process';
 import { FLOW_LOGS_SERVICE, LAB_LOG_GROUP, LAB_QUERY, LAB_ROLE_NAME } from './lab-model';
 
 export interface LabClients {
@@ -174,4 +179,37 @@ export async function solve(c: LabClients, steps: readonly SolveStepId[], option
   const now = options.now ?? new Date();
   for (const step of steps) await SOLVERS[step](c, state, now);
   return state;
+}
+
+export const VERIFIER_STACK = 'verilab-verifier';
+
+/** Deploys this lab's verifier role template, as the Connect page tells the learner to, and returns the role ARN. */
+export async function deployVerifierRole(cfn: CloudFormationClient, params: { externalId: string; trustedAccountId: string }): Promise<string> {
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: VERIFIER_STACK,
+      TemplateBody: fs.readFileSync(path.join(LABS_DIR, 'vpc-flow-logs', 'verifier-role.yaml'), 'utf8'),
+      Parameters: [
+        { ParameterKey: 'TrustedAccountId', ParameterValue: params.trustedAccountId },
+        { ParameterKey: 'ExternalId', ParameterValue: params.externalId },
+      ],
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: VERIFIER_STACK }))).Stacks?.[0];
+  const arn = stack?.Outputs?.find((o) => o.OutputKey === 'RoleArn')?.OutputValue;
+  if (stack?.StackStatus !== 'CREATE_COMPLETE' || !arn) throw new Error(`verifier stack did not complete: ${stack?.StackStatus}`);
+  return arn;
+}
+
+/** Clients acting directly in one account of a moto server (which does not check keys). */
+export function motoLabClients(endpoint: string, accountId: string, region: string): LabClients & { cloudformation: CloudFormationClient } {
+  const config = { region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  return {
+    accountId,
+    ec2: inMotoAccount(new EC2Client(config), accountId),
+    iam: inMotoAccount(new IAMClient(config), accountId),
+    logs: inMotoAccount(new CloudWatchLogsClient(config), accountId),
+    cloudformation: inMotoAccount(new CloudFormationClient(config), accountId),
+  };
 }

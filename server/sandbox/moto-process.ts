@@ -1,0 +1,75 @@
+// moto server as a child process on a free loopback port: started, waited for, reset and stopped (tests, benchmarks, sandbox).
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+export interface MotoProcess {
+  url: string;
+  port: number;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startMoto(options: { command?: string; startTimeoutMs?: number } = {}): Promise<MotoProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const command = options.command ?? 'moto_server';
+  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`${command} could not be started (is moto 5.2 installed?): ${err.message}`)));
+    child.once('exit', (code) => reject(new Error(`${command} exited with code ${code}: ${stderr.trim()}`)));
+  });
+  failed.catch(() => undefined);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  for (;;) {
+    const ready = await Promise.race([
+      fetch(`${url}/moto-api/data.json`).then((r) => r.ok, () => false),
+      failed,
+    ]);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${command} did not answer on ${url} within the start timeout: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    async reset() {
+      const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** SDK middleware placing requests in one moto account (moto routes by this header when it has no key for the account). */
+export function inMotoAccount<T>(client: T, accountId: string): T {
+  // Every SDK v3 client has the same middleware stack shape.
+  (client as unknown as { middlewareStack: { add: (mw: unknown, opts: unknown) => void } }).middlewareStack.add(
+    (next: (args: { request: { headers: Record<string, string> } }) => Promise<unknown>) => async (args: { request: { headers: Record<string, string> } }) => {
+      args.request.headers['x-moto-account-id'] = accountId;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccount' },
+  );
+  return client;
+}
