@@ -57,7 +57,7 @@ export class AwsSessions {
   private readonly cache = new Map<string, CachedSession>();
   private readonly inflight = new Map<string, Promise<CachedSession>>();
   private readonly stsClients = new Map<string, STSClient>();
-  private verifierAccount?: Promise<string | undefined>;
+  private verifierAccount?: { value: Promise<string | undefined>; failedAt?: number };
 
   constructor(
     private readonly settings: AwsSettings,
@@ -85,16 +85,24 @@ export class AwsSessions {
     return client;
   }
 
-  /** Verilab's own account id (for the learner's trust policy); undefined when Verilab has no usable credentials. */
+  /**
+   * Verilab's own account id (for the learner's trust policy); undefined when Verilab has no usable credentials.
+   * A failure is remembered for a minute, so a page that shows the id does not wait on the credential chain each time.
+   */
   verifierAccountId(region = 'us-east-1'): Promise<string | undefined> {
-    this.verifierAccount ??= this.sts(region)
-      .send(new GetCallerIdentityCommand({}))
-      .then((r) => r.Account)
-      .catch(() => {
-        this.verifierAccount = undefined;
-        return undefined;
-      });
-    return this.verifierAccount;
+    if (this.verifierAccount && this.verifierAccount.failedAt !== undefined && this.now() - this.verifierAccount.failedAt > 60_000) this.verifierAccount = undefined;
+    if (!this.verifierAccount) {
+      const entry: { value: Promise<string | undefined>; failedAt?: number } = { value: Promise.resolve(undefined) };
+      entry.value = this.sts(region)
+        .send(new GetCallerIdentityCommand({}))
+        .then((r) => r.Account)
+        .catch(() => {
+          entry.failedAt = this.now();
+          return undefined;
+        });
+      this.verifierAccount = entry;
+    }
+    return this.verifierAccount.value;
   }
 
   /** Clients acting in the learner's account; credentials are reused until shortly before they expire. */

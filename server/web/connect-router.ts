@@ -71,7 +71,8 @@ export function connectRouter({ labs, store, aws, config }: Deps): Router {
     // A region picked in the form (GET ?region=) previews the command before anything is saved.
     const picked = state.values?.region ?? (typeof req.query.region === 'string' ? req.query.region : undefined);
     const connection = picked && REGION.test(picked) ? { ...stored, region: picked } : stored;
-    const verifierAccountId = await aws.verifierAccountId(connection.region);
+    // Sandbox mode has no AWS identity of its own to show (and the credential chain would only time out).
+    const verifierAccountId = config.mode === 'aws' ? await aws.verifierAccountId(connection.region) : undefined;
     res.status(status).render('connect', {
       title: 'Connect your AWS account',
       lab,

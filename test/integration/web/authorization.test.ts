@@ -64,7 +64,7 @@ const ok = (extra: Omit<Expectation, 'status'> = {}) => ({ status: 200, ...extra
 const notFound = { status: 404, contains: ['There is no class here, or it is not one of yours.'] };
 
 describe('authorization: GET routes', () => {
-  const publicPages = ['/', '/labs/vpc-flow-logs', '/labs/vpc-flow-logs/finish', '/login', '/signup', '/healthz'];
+  const publicPages = ['/', '/labs/vpc-flow-logs', '/labs/vpc-flow-logs/finish', '/login', '/signup', '/healthz', '/labs/vpc-flow-logs/verifier-role.yaml'];
   it.each(publicPages)('%s: open to everyone', async (url) => {
     for (const actor of ACTORS) check(await get(actor, url), ok(), `${actor} ${url}`);
   });
@@ -127,6 +127,18 @@ describe('authorization: GET routes', () => {
     check(await get('instructor', `/classes/${cls.id}/learners/${users.learnerB.id}`), { status: 404, lacks: [SECRET_B] }, 'instructor');
   });
 
+  it('/connect: sign-in required; each learner sees only their own ExternalId', async () => {
+    const a = await get('learnerA', '/connect');
+    const b = await get('learnerB', '/connect');
+    const idA = (await ctx.store.connections.get(users.learnerA.id))!.externalId;
+    const idB = (await ctx.store.connections.get(users.learnerB.id))!.externalId;
+    expect(idA).not.toBe(idB);
+    check(a, ok({ contains: [idA], lacks: [idB] }), 'learnerA');
+    check(b, ok({ contains: [idB], lacks: [idA] }), 'learnerB');
+    check(await get('anonymous', '/connect'), toLogin, 'anonymous');
+    check(await get('instructor', '/connect'), ok({ lacks: [idA, idB] }), 'instructor');
+  });
+
   it('/join and /join/:code: sign-in required; unknown code is a 404', async () => {
     for (const url of ['/join', `/join/${cls.joinCode}`]) {
       check(await get('anonymous', url), toLogin, `anonymous ${url}`);
@@ -174,6 +186,21 @@ describe('authorization: POST routes', () => {
     expect(b.map((r) => r.text)).toEqual(['Bob on VPCs']);
   });
 
+  it('POST check routes: sign-in required; a signed-in user without a connection is told to connect', async () => {
+    for (const url of ['/labs/vpc-flow-logs/steps/vpcs/check', '/labs/vpc-flow-logs/check']) {
+      check(await post('anonymous', url, {}), { status: 401 }, `anonymous ${url}`);
+      check(await post('learnerB', url, {}), { status: 409, contains: ['Connect your AWS account first'] }, `learnerB ${url}`);
+    }
+    expect(await ctx.store.progress.attempts(users.learnerB.id, 'vpc-flow-logs')).toEqual([]);
+  });
+
+  it('POST /connect: sign-in required; a learner only ever changes their own connection', async () => {
+    check(await post('anonymous', '/connect', { roleArn: 'arn:aws:iam::111111111111:role/X', region: 'us-east-1' }), { status: 401 }, 'anonymous');
+    const before = await ctx.store.connections.get(users.learnerA.id);
+    check(await post('learnerB', '/connect', { roleArn: 'not an arn', region: 'us-east-1' }), { status: 400 }, 'learnerB');
+    expect(await ctx.store.connections.get(users.learnerA.id)).toEqual(before);
+  });
+
   it('POST /logout works for everyone', async () => {
     const fresh = request.agent(app);
     const token = await csrfToken(fresh, '/');
@@ -189,6 +216,9 @@ describe('CSRF', () => {
     ['/classes', { name: 'Sneaky', labId: 'vpc-flow-logs' }],
     ['/join', { code: 'ABCDEFGH' }],
     ['/labs/vpc-flow-logs/steps/vpcs/reflections/what-is-vpc', { text: 'forged' }],
+    ['/connect', { roleArn: 'arn:aws:iam::111111111111:role/Forged', region: 'us-east-1' }],
+    ['/labs/vpc-flow-logs/steps/vpcs/check', {}],
+    ['/labs/vpc-flow-logs/check', {}],
   ];
 
   it.each(posts)('POST %s without the token: 403 for every actor, nothing changes', async (url, body) => {

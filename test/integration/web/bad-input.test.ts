@@ -53,6 +53,13 @@ const forms: Record<string, Form> = {
     valid: { code: 'ABCDEFGH' },
     snapshot: () => ctx.store.classes.listForLearner(learner.id),
   },
+  connect: {
+    url: '/connect',
+    agent: () => learnerAgent,
+    // A well-formed ARN that Verilab will then try (and, with no AWS here, fail to assume): still a 4xx, nothing stored.
+    valid: { roleArn: 'arn:aws:iam::111111111111:role/VerilabVerifier', region: 'us-east-1' },
+    snapshot: async () => (await ctx.store.connections.get(learner.id))?.roleArn ?? null,
+  },
   reflection: {
     url: '/labs/vpc-flow-logs/steps/vpcs/reflections/what-is-vpc',
     agent: () => learnerAgent,
@@ -77,6 +84,7 @@ const judged: Record<string, string[]> = {
   login: ['email'],
   createClass: ['name', 'labId'],
   join: ['code'],
+  connect: ['roleArn', 'region'],
   reflection: ['text'],
 };
 
