@@ -7,7 +7,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { LabLoadError, loadLabs } from './labs/loader';
 import { loadCheckRegistry } from './labs/registry';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { databaseOptions, openStore, type Store } from './store';
 import { AwsSessions, awsSettings } from './verify/aws-session';
 import { VerifyEngine } from './verify/engine';
@@ -37,9 +37,9 @@ export function resolveSessionSecret(config: Readonly<Config>): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+export async function start(env: NodeJS.ProcessEnv = process.env, options: { logger?: Logger } = {}): Promise<Running> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel);
   const labs = loadLabs(config.labsDir);
   const checks = loadCheckRegistry(labs);
   const sessionSecret = resolveSessionSecret(config);
