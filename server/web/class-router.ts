@@ -16,6 +16,7 @@ export const CLASS_MESSAGES = {
   LEARNER_NOT_IN_CLASS: 'That learner is not in this class.',
 } as const;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOIN_CODE = new RegExp(`^[A-Z0-9]{${JOIN_CODE_LENGTH}}$`);
 
 const joinSchema = z.object({
@@ -40,7 +41,8 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
 
   /** The class, only for its own instructor: anyone else gets the same 404, so ids reveal nothing. */
   async function ownClass(req: Request): Promise<ClassInfo> {
-    const found = await store.classes.findById(String(req.params.classId));
+    const id = String(req.params.classId);
+    const found = UUID.test(id) ? await store.classes.findById(id) : undefined;
     if (!found || found.instructorId !== req.user!.id) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
     return found;
   }
@@ -92,7 +94,7 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
   router.get('/classes/:classId/learners/:userId', requireInstructor, async (req, res) => {
     const cls = await ownClass(req);
     const learnerId = String(req.params.userId);
-    if (!(await store.classes.isMember(cls.id, learnerId))) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
+    if (!UUID.test(learnerId) || !(await store.classes.isMember(cls.id, learnerId))) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
     const learner = await store.users.findById(learnerId);
     const lab = labs.get(cls.labId);
     if (!learner || !lab) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);

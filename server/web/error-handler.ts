@@ -7,13 +7,17 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new NotFoundError());
 };
 
-/** Errors thrown by Express's own body parsers carry a status and a type; they are the client's fault. */
+/**
+ * Errors thrown by Express itself are the client's fault when they carry a 4xx status: the body parsers mark
+ * theirs `expose`, and the router's URIError for a malformed %-escape in the path carries status 400.
+ */
 function fromHttpError(err: unknown): AppError | undefined {
   const e = err as { status?: unknown; type?: unknown; expose?: unknown };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && (e.expose === true || err instanceof URIError)) {
     const message =
       e.type === 'entity.too.large' ? 'What you sent is too large.' :
       e.type === 'entity.parse.failed' ? 'What you sent could not be read.' :
+      err instanceof URIError ? 'That address is not valid.' :
       'The request was not understood.';
     return new AppError(e.status, 'BAD_REQUEST', message, { cause: err });
   }

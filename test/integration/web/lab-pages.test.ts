@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { createTestContext, labs, type TestContext } from '../../helpers/app';
+import { createTestContext, labs, makeUser, signedIn, type TestContext } from '../../helpers/app';
 import { escapeHtml } from '../../helpers/html';
 
 const lab = labs().get('vpc-flow-logs')!;
@@ -92,5 +92,17 @@ describe('not found', () => {
   it('unknown step: JSON 404 names the problem', async () => {
     const res = await request(app).get('/labs/vpc-flow-logs/steps/nope').set('Accept', 'application/json').expect(404);
     expect(res.body.error.code).toBe('STEP_NOT_FOUND');
+  });
+});
+
+describe('odd addresses', () => {
+  it.each(['/labs/%E0%A4%A', '/join/%', '/labs/vpc-flow-logs/steps/%ZZ'])('%s: a malformed escape is a 400, not a 500', async (url) => {
+    const res = await request(app).get(url).set('Accept', 'application/json').expect(400);
+    expect(res.body.error.message).toBe('That address is not valid.');
+  });
+
+  it.each(['/classes/%00', `/classes/${'x'.repeat(3000)}`, '/classes/00000000-0000-0000-0000-000000000000/learners/%00'])('%s: unknown class ids are a 404 on every database', async (url) => {
+    const agent = await signedIn(app, await makeUser(ctx.store, 'instructor'));
+    await agent.get(url).set('Accept', 'application/json').expect(404);
   });
 });
