@@ -42,12 +42,6 @@ export class NotFoundError extends AppError {
   }
 }
 
-export class BadRequestError extends AppError {
-  constructor(code: ErrorCode = 'BAD_REQUEST', message?: string, options?: AppErrorOptions) {
-    super(400, code, message, options);
-  }
-}
-
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }

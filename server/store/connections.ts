@@ -60,9 +60,5 @@ export function connectionsRepo(db: Kysely<Database>) {
         .execute();
       return (await get(userId))!;
     },
-
-    async setRegion(userId: string, region: string): Promise<void> {
-      await db.updateTable('aws_connections').set({ region, updated_at: new Date().toISOString() }).where('user_id', '=', userId).execute();
-    },
   };
 }

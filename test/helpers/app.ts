@@ -76,7 +76,3 @@ export async function signedIn(app: Express, user: User): Promise<request.Agent>
   await agent.post('/login').type('form').send({ _csrf: token, email: user.email, password: TEST_PASSWORD }).expect(303);
   return agent;
 }
-
-export function testApp(overrides: Record<string, string> = {}): Promise<TestContext> {
-  return createTestContext(overrides);
-}
