@@ -29,3 +29,15 @@ export function learnerClients(moto: Moto, accountId = LEARNER_ACCOUNT) {
 export function createVerifierRole(c: ReturnType<typeof learnerClients>, externalId = EXTERNAL_ID, trustedAccountId = VERILAB_ACCOUNT): Promise<string> {
   return deployVerifierRole(c.cloudformation, { externalId, trustedAccountId });
 }
+
+/** Starts moto for the test file, points the SDK at it, and resets it before each test; call at the top of the file. */
+export function motoForThisFile(): () => Moto {
+  let moto: Moto | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    useMotoEnvironment(moto);
+  });
+  afterAll(() => moto?.stop());
+  beforeEach(() => moto!.reset());
+  return () => moto!;
+}

@@ -1,20 +1,14 @@
 // Connect and Check through the web app, against moto server: the learner's account in one moto account, Verilab in another.
 import { solve } from '../../../labs/vpc-flow-logs/solve';
 import { createTestContext, csrfToken, makeUser, signedIn, type TestContext } from '../../helpers/app';
-import { LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, startMoto, useMotoEnvironment, type Moto } from '../../helpers/moto';
+import { LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, motoForThisFile } from '../../helpers/moto';
 
-let moto: Moto;
+const moto = motoForThisFile();
 let ctx: TestContext;
 beforeAll(async () => {
-  moto = await startMoto();
-  useMotoEnvironment(moto);
   ctx = await createTestContext({ VERILAB_MODE: 'aws', CHECK_RATE_LIMIT_SECONDS: '30' });
 });
-afterAll(async () => {
-  await ctx.close();
-  await moto.stop();
-});
-beforeEach(() => moto.reset());
+afterAll(() => ctx.close());
 
 async function connectedLearner() {
   const user = await makeUser(ctx.store);
@@ -24,7 +18,7 @@ async function connectedLearner() {
   expect(page.text).toContain(`ExternalId=${externalId}`);
   expect(page.text).toContain('TrustedAccountId=123456789012');
   expect(page.text).toContain('--capabilities CAPABILITY_NAMED_IAM');
-  const learner = learnerClients(moto);
+  const learner = learnerClients(moto());
   const roleArn = await createVerifierRole(learner, externalId);
   const token = await csrfToken(agent, '/connect');
   const res = await agent.post('/connect').type('form').send({ _csrf: token, roleArn, region: REGION }).expect(200);

@@ -4,20 +4,14 @@ import { solve, STEP_IDS } from '../../../labs/vpc-flow-logs/solve';
 import { AwsSessions } from '../../../server/verify/aws-session';
 import { gatherSnapshot } from '../../../server/verify/gather';
 import type { Need } from '../../../server/verify/snapshot';
-import { EXTERNAL_ID, LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, startMoto, useMotoEnvironment, type Moto } from '../../helpers/moto';
+import { EXTERNAL_ID, LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, motoForThisFile } from '../../helpers/moto';
 
-let moto: Moto;
-beforeAll(async () => {
-  moto = await startMoto();
-  useMotoEnvironment(moto);
-});
-afterAll(() => moto.stop());
-beforeEach(() => moto.reset());
+const moto = motoForThisFile();
 
 const ALL_NEEDS = [...new Set(Object.values(checks).flatMap((c) => c.needs))] as Need[];
 
 async function verifierClients() {
-  const learner = learnerClients(moto);
+  const learner = learnerClients(moto());
   const roleArn = await createVerifierRole(learner);
   const sessions = new AwsSessions({ timeoutMs: 5000, maxAttempts: 2 });
   return { learner, roleArn, aws: await sessions.forRole({ roleArn, externalId: EXTERNAL_ID, region: REGION, sessionName: 'learner-1' }) };

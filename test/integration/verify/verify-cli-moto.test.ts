@@ -1,15 +1,9 @@
 // `verilab verify` end to end against moto server, with the standard credential chain and endpoint variable.
 import { runCli } from '../../../server/cli';
 import { solve, STEP_IDS } from '../../../labs/vpc-flow-logs/solve';
-import { EXTERNAL_ID, LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, startMoto, useMotoEnvironment, type Moto } from '../../helpers/moto';
+import { EXTERNAL_ID, LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, motoForThisFile } from '../../helpers/moto';
 
-let moto: Moto;
-beforeAll(async () => {
-  moto = await startMoto();
-  useMotoEnvironment(moto);
-});
-afterAll(() => moto.stop());
-beforeEach(() => moto.reset());
+const moto = motoForThisFile();
 
 async function run(args: string[]) {
   const out: string[] = [];
@@ -20,7 +14,7 @@ async function run(args: string[]) {
 
 describe('verilab verify', () => {
   it('whole lab done: exit 0 and the JSON report', async () => {
-    const learner = learnerClients(moto);
+    const learner = learnerClients(moto());
     const roleArn = await createVerifierRole(learner);
     await solve(learner, STEP_IDS);
     const result = await run(['--lab', 'vpc-flow-logs', '--role-arn', roleArn, '--external-id', EXTERNAL_ID, '--region', REGION, '--json', '--started-at', new Date(Date.now() - 3600_000).toISOString()]);
@@ -37,7 +31,7 @@ describe('verilab verify', () => {
   });
 
   it('part done, --step repeated: only those steps, exit 1 with the hint in the readable report', async () => {
-    const learner = learnerClients(moto);
+    const learner = learnerClients(moto());
     const roleArn = await createVerifierRole(learner);
     await solve(learner, ['vpcs', 'instances', 'flow-logs', 'iam-role', 'ping']);
     const result = await run(['--lab', 'vpc-flow-logs', '--role-arn', roleArn, '--external-id', EXTERNAL_ID, '--region', REGION, '--step', 'vpcs', '--step', 'peering']);
