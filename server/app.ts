@@ -1,6 +1,6 @@
 // buildApp(deps): the Express application, assembled from its parts; no I/O happens at import.
 import cookieParser from 'cookie-parser';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { CheckRegistry } from './labs/registry';
@@ -14,6 +14,8 @@ import { classRouter } from './web/class-router';
 import { connectRouter } from './web/connect-router';
 import { errorHandler, notFound } from './web/error-handler';
 import { labRouter } from './web/lab-router';
+import type { Sandbox } from './sandbox/sandbox';
+import { sandboxConnectRouter, sandboxLostNotice } from './web/sandbox-router';
 import { csrf, loadSession, securityHeaders } from './web/security';
 
 export interface AppDeps {
@@ -26,6 +28,13 @@ export interface AppDeps {
   checks: CheckRegistry;
   aws: AwsSessions;
   engine: VerifyEngine;
+  /** Sandbox mode only: the learners' accounts, the signing proxy in front of moto, and whether shells can run. */
+  sandbox?: {
+    accounts: Sandbox;
+    proxy: RequestHandler;
+    shell: { available(): Promise<{ ok: true } | { ok: false; reason: string }> };
+    shellRouter?: RequestHandler;
+  };
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -49,6 +58,9 @@ export function buildApp(deps: AppDeps): Express {
     res.json({ status: 'ok', labs: labs.labs.length });
   });
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
+  const sandbox = deps.sandbox;
+  // The signing proxy reads the raw body (its signature covers it) and has its own AWS-style errors: it comes before the parsers, sessions and CSRF.
+  if (sandbox) app.use('/sandbox/aws', sandbox.proxy);
 
   // Parsers come before the CSRF check, which reads the token from the parsed body.
   app.use(cookieParser());
@@ -57,9 +69,22 @@ export function buildApp(deps: AppDeps): Express {
   app.use(loadSession(store));
   const { issue, verify } = csrf(deps.sessionSecret, cookies);
   app.use(issue, verify);
+  if (sandbox) {
+    app.use(sandboxLostNotice(sandbox.accounts, deps.logger));
+    app.use(async (_req, res, next) => {
+      const shell = await sandbox.shell.available();
+      res.locals.shellAvailable = shell.ok;
+      res.locals.shellUnavailableReason = shell.ok ? undefined : shell.reason;
+      next();
+    });
+  }
 
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
-  app.use(labRouter({ labs, store, checks: deps.checks, engine: deps.engine }));
+  app.use(labRouter({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) }));
+  if (sandbox) {
+    app.use(sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok }));
+    if (sandbox.shellRouter) app.use(sandbox.shellRouter);
+  }
   app.use(connectRouter({ labs, store, aws: deps.aws, config }));
   app.use(classRouter({ labs, store, publicUrl: config.publicUrl }));
 

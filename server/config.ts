@@ -29,6 +29,16 @@ export const configSchema = z.object({
   AUTH_RATE_LIMIT_PER_15_MIN: positiveInt.default(20),
   AWS_CALL_TIMEOUT_MS: positiveInt.default(10_000),
   AWS_MAX_ATTEMPTS: positiveInt.max(10).default(4),
+  SANDBOX_MOTO_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+    .optional(),
+  SANDBOX_MOTO_COMMAND: z.string().min(1).default('moto_server'),
+  SANDBOX_MAX_SHELLS: positiveInt.max(10_000).default(50),
+  SANDBOX_SHELLS_PER_LEARNER: positiveInt.max(20).default(2),
+  SANDBOX_SHELL_IDLE_MINUTES: positiveInt.max(24 * 60).default(30),
+  SANDBOX_HOME_QUOTA_MB: positiveInt.max(100_000).default(100),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -48,6 +58,15 @@ export interface Config {
   authRateLimitPer15Min: number;
   awsTimeoutMs: number;
   awsMaxAttempts: number;
+  sandbox: {
+    /** A shared moto server; Verilab starts its own when absent. */
+    motoUrl?: string;
+    motoCommand: string;
+    maxShells: number;
+    shellsPerLearner: number;
+    shellIdleMs: number;
+    homeQuotaBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -93,6 +112,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authRateLimitPer15Min: raw.AUTH_RATE_LIMIT_PER_15_MIN,
     awsTimeoutMs: raw.AWS_CALL_TIMEOUT_MS,
     awsMaxAttempts: raw.AWS_MAX_ATTEMPTS,
+    sandbox: Object.freeze({
+      motoUrl: raw.SANDBOX_MOTO_URL?.replace(/\/+$/, ''),
+      motoCommand: raw.SANDBOX_MOTO_COMMAND,
+      maxShells: raw.SANDBOX_MAX_SHELLS,
+      shellsPerLearner: raw.SANDBOX_SHELLS_PER_LEARNER,
+      shellIdleMs: raw.SANDBOX_SHELL_IDLE_MINUTES * 60_000,
+      homeQuotaBytes: raw.SANDBOX_HOME_QUOTA_MB * 1024 * 1024,
+    }),
   };
   return Object.freeze(config);
 }

@@ -9,8 +9,11 @@ import { LabLoadError, loadLabs } from './labs/loader';
 import { loadCheckRegistry } from './labs/registry';
 import { createLogger, type Logger } from './logger';
 import { databaseOptions, openStore, type Store } from './store';
+import { startSandbox, type RunningSandbox } from './sandbox';
 import { AwsSessions, awsSettings } from './verify/aws-session';
 import { VerifyEngine } from './verify/engine';
+import { shellRouter } from './web/shell-router';
+import { userFromCookies } from './web/security';
 
 export interface Running {
   server: Server;
@@ -44,9 +47,28 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
   const checks = loadCheckRegistry(labs);
   const sessionSecret = resolveSessionSecret(config);
   const store = await openStore(databaseOptions(config));
-  const aws = new AwsSessions(awsSettings(config));
-  const engine = new VerifyEngine({ labs, checks, store, aws, logger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
-  const app = buildApp({ config, logger, labs, store, sessionSecret, checks, aws, engine });
+  let sandbox: RunningSandbox | undefined;
+  try {
+    if (config.mode === 'sandbox') {
+      sandbox = await startSandbox({ config, store, labs, sessionSecret, logger, authenticate: (req) => userFromCookies(store, req.headers.cookie) });
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const aws = sandbox?.aws ?? new AwsSessions(awsSettings(config));
+  const engine = new VerifyEngine({ labs, checks, store, aws, accounts: sandbox?.accounts.accounts(), logger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const app = buildApp({
+    config,
+    logger,
+    labs,
+    store,
+    sessionSecret,
+    checks,
+    aws,
+    engine,
+    sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell, shellRouter: shellRouter({ shell: sandbox.shell, mode: config.mode }) },
+  });
 
   let server: Server;
   try {
@@ -54,7 +76,12 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
+    if (sandbox) {
+      await sandbox.listen();
+      sandbox.shell.attach(server);
+    }
   } catch (err) {
+    await sandbox?.stop();
     await store.close();
     throw err;
   }
@@ -77,6 +104,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       });
+      await sandbox?.stop();
       await store.close();
     })();
     return stopping;

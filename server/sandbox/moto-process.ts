@@ -5,6 +5,9 @@ import net from 'node:net';
 export interface MotoProcess {
   url: string;
   port: number;
+  pid?: number;
+  /** Settles when the process ends, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -20,13 +23,36 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(options: { command?: string; startTimeoutMs?: number } = {}): Promise<MotoProcess> {
-  const port = await freePort();
+export interface StartMotoOptions {
+  command?: string;
+  startTimeoutMs?: number;
+  /** Listen on this port (a restart keeps its port, so clients need not learn a new URL); a free one when absent. */
+  port?: number;
+  /** Each line moto prints (it logs every request to stderr). */
+  onLine?: (line: string) => void;
+}
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoProcess> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const command = options.command ?? 'moto_server';
-  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', options.onLine ? 'pipe' : 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  let partial = '';
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    stderr = (stderr + text).slice(-2000);
+    if (!options.onLine) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) options.onLine(line.trimEnd());
+  };
+  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`${command} could not be started (is moto 5.2 installed?): ${err.message}`)));
     child.once('exit', (code) => reject(new Error(`${command} exited with code ${code}: ${stderr.trim()}`)));
@@ -48,6 +74,8 @@ export async function startMoto(options: { command?: string; startTimeoutMs?: nu
   return {
     url,
     port,
+    pid: child.pid,
+    exited,
     async reset() {
       const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
       if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);

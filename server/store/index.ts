@@ -5,6 +5,7 @@ import { connectionsRepo } from './connections';
 import { openDatabase, type DatabaseOptions } from './db';
 import { progressRepo } from './progress';
 import { reflectionsRepo } from './reflections';
+import { sandboxAccountsRepo } from './sandbox-accounts';
 import { sessionsRepo, usersRepo } from './users';
 
 export type { DatabaseOptions };
@@ -17,6 +18,7 @@ export interface Store {
   connections: ReturnType<typeof connectionsRepo>;
   progress: ReturnType<typeof progressRepo>;
   reflections: ReturnType<typeof reflectionsRepo>;
+  sandboxAccounts: ReturnType<typeof sandboxAccountsRepo>;
   /** Answers only when the database does. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     connections: connectionsRepo(db),
     progress: progressRepo(db),
     reflections: reflectionsRepo(db),
+    sandboxAccounts: sandboxAccountsRepo(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

@@ -98,4 +98,20 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_sandbox_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sandbox_accounts')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('account_id', 'text', (c) => c.notNull().unique())
+        .addColumn('access_key_id', 'text', (c) => c.notNull().unique())
+        .addColumn('secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('shell_uid', 'integer', (c) => c.notNull().unique())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('moto_instance', 'text')
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -79,6 +79,21 @@ export interface ReflectionsTable {
   updated_at: string;
 }
 
+export interface SandboxAccountsTable {
+  user_id: string;
+  account_id: string;
+  access_key_id: string;
+  /** AES-256-GCM under a key derived from SESSION_SECRET (server/sandbox/keys.ts); never the plain secret. */
+  secret_sealed: string;
+  /** The unprivileged uid the learner's cloud shell runs as; unique, so per-uid process limits are per learner. */
+  shell_uid: number;
+  region: string;
+  /** The moto instance the account was last prepared in; another value means moto lost it. */
+  moto_instance: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -88,4 +103,5 @@ export interface Database {
   step_progress: StepProgressTable;
   attempts: AttemptsTable;
   reflections: ReflectionsTable;
+  sandbox_accounts: SandboxAccountsTable;
 }

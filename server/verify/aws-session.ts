@@ -17,6 +17,8 @@ export interface AwsSettings {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Refresh cached learner credentials this long before they expire. */
   refreshBeforeMs?: number;
+  /** An explicit endpoint for every service (sandbox mode: moto, whose URL can change when it restarts). */
+  endpoint?: () => string;
 }
 
 export function awsSettings(config: { awsTimeoutMs: number; awsMaxAttempts: number }): AwsSettings {
@@ -66,8 +68,10 @@ export class AwsSessions {
 
   /** Options every client shares: bounded time per call, adaptive retry for throttling. Endpoints come from AWS_ENDPOINT_URL*. */
   clientConfig(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
+    const endpoint = this.settings.endpoint;
     return {
       region,
+      ...(endpoint ? { endpoint: async () => ({ url: new URL(endpoint()) }) } : {}),
       credentials: credentials ?? this.settings.credentials,
       maxAttempts: this.settings.maxAttempts,
       retryMode: 'adaptive' as const,
@@ -131,6 +135,11 @@ export class AwsSessions {
       session.clients.set(role.region, clients);
     }
     return clients;
+  }
+
+  /** Forgets every cached credential (the sandbox's moto restarted and no longer knows them). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** Forgets a learner's credentials (after their role changed). */

@@ -42,11 +42,33 @@ export interface ClientSource {
   forRole(role: LearnerRole): Promise<AwsClients>;
 }
 
+/** Which role to assume for a learner: the one they connected (AWS mode) or the one Verilab put in their sandbox. */
+export interface AccountSource {
+  roleFor(user: User): Promise<LearnerRole>;
+}
+
+/** AWS mode: the role ARN the learner pasted on Connect. */
+export function connectedAccounts(store: Store): AccountSource {
+  return {
+    async roleFor(user) {
+      const connection = await store.connections.get(user.id);
+      if (!connection?.roleArn) throw new AppError(409, 'NOT_CONNECTED', VERIFY_MESSAGES.NOT_CONNECTED, { hint: 'Open "Connect AWS" and paste your role ARN.' });
+      return roleOf(connection, user);
+    },
+  };
+}
+
+export function roleOf(connection: AwsConnection, user: User): LearnerRole {
+  return { roleArn: connection.roleArn!, externalId: connection.externalId, region: connection.region, sessionName: user.id.slice(0, 8) + '-' + user.email.split('@')[0] };
+}
+
 export interface EngineDeps {
   labs: LabCatalog;
   checks: CheckRegistry;
   store: Store;
   aws: ClientSource;
+  /** Connected roles by default. */
+  accounts?: AccountSource;
   logger: Logger;
   rateLimitMs: number;
   now?: () => Date;
@@ -99,12 +121,11 @@ export class VerifyEngine {
   }
 
   private async start(user: User, lab: Lab, steps: string[]): Promise<CheckRun> {
-    const connection = await this.deps.store.connections.get(user.id);
-    if (!connection?.roleArn) throw new AppError(409, 'NOT_CONNECTED', VERIFY_MESSAGES.NOT_CONNECTED, { hint: 'Open "Connect AWS" and paste your role ARN.' });
+    const role = await (this.deps.accounts ?? connectedAccounts(this.deps.store)).roleFor(user);
     await this.enforceRateLimit(user.id);
     this.lastStart.set(user.id, this.now().getTime());
     const started = Date.now();
-    const aws = await this.deps.aws.forRole(this.roleOf(connection, user));
+    const aws = await this.deps.aws.forRole(role);
     const now = this.now();
     const { results, stats } = await runChecks(aws, lab, this.deps.checks, steps, { now, labStartedAt: new Date(user.createdAt) });
     const durationMs = Date.now() - started;
@@ -127,10 +148,6 @@ export class VerifyEngine {
     }
     this.deps.logger.info({ user: user.id, lab: lab.id, steps, durationMs, calls: stats.calls, rounds: stats.rounds, passed: outcomes.filter((o) => o.status === 'passed').map((o) => o.stepId) }, 'checked');
     return { labId: lab.id, accountId: aws.accountId, region: aws.region, outcomes, durationMs, stats, openEarlier: await this.openEarlier(user.id, lab, steps) };
-  }
-
-  private roleOf(connection: AwsConnection, user: User): LearnerRole {
-    return { roleArn: connection.roleArn!, externalId: connection.externalId, region: connection.region, sessionName: user.id.slice(0, 8) + '-' + user.email.split('@')[0] };
   }
 
   /** One check per learner per interval, across processes (the last stored attempt) and within one (the last start). */

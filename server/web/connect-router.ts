@@ -6,7 +6,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { AppError, NotFoundError } from '../errors';
-import type { Lab, LabCatalog } from '../labs/types';
+import { VERIFIER_TEMPLATE_FILE as TEMPLATE_FILE, type Lab, type LabCatalog } from '../labs/types';
 import type { Store } from '../store';
 import type { AwsConnection } from '../store/connections';
 import { readFailure } from '../verify/aws-errors';
@@ -20,7 +20,6 @@ export const REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
   'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2', 'sa-east-1',
 ];
-export const TEMPLATE_FILE = 'verifier-role.yaml';
 const STACK_NAME = 'verilab-verifier';
 
 const connectSchema = z.object({

@@ -67,6 +67,23 @@ export function loadSession(store: Store): RequestHandler {
   };
 }
 
+/** The signed-in user of a raw request (a WebSocket upgrade, which Express's middleware never sees), from its session cookie. */
+export async function userFromCookies(store: Store, cookieHeader: string | undefined): Promise<User | undefined> {
+  if (!cookieHeader) return undefined;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    let token: string;
+    try {
+      token = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+    return token.length > 0 && token.length < 200 ? store.sessions.findUser(token) : undefined;
+  }
+  return undefined;
+}
+
 export async function startSession(store: Store, res: Response, userId: string, opts: CookieOptions): Promise<void> {
   const { token, expiresAt } = await store.sessions.create(userId, SESSION_TTL_MS);
   res.cookie(SESSION_COOKIE, token, { ...cookieBase(opts), expires: expiresAt });
@@ -111,7 +128,8 @@ export function csrf(secret: string, opts: CookieOptions) {
   return { issue, verify };
 }
 
-function wantsJson(req: Request): boolean {
+/** True when the client asked for JSON rather than a page (the in-place forms and API callers). */
+export function wantsJson(req: Request): boolean {
   return req.accepts(['html', 'json']) === 'json';
 }
 

@@ -1,0 +1,105 @@
+// Sandbox mode assembled: moto (managed or shared), the learners' accounts, the signing proxy on the web and on a Unix socket for shells, and the shells.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import express, { type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { LabCatalog } from '../labs/types';
+import type { IncomingMessage } from 'node:http';
+import type { Store } from '../store';
+import { AwsSessions, awsSettings } from '../verify/aws-session';
+import { SecretBox, VERILAB_SANDBOX_CREDENTIALS } from './keys';
+import { ExternalMoto, ManagedMoto, type MotoSource } from './moto-supervisor';
+import { sandboxProxy } from './proxy';
+import { Sandbox } from './sandbox';
+import { createShellService, type ShellService } from './shell';
+
+export interface RunningSandbox {
+  moto: MotoSource;
+  accounts: Sandbox;
+  aws: AwsSessions;
+  proxy: RequestHandler;
+  shell: ShellService;
+  /** Serves the proxy on the Unix socket shells reach it through; call after start-up. */
+  listen(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Unix socket paths are limited to about 100 bytes; a deep DATA_DIR falls back to a private temporary folder. */
+function socketPath(dataDir: string): string {
+  const preferred = path.join(dataDir, 'sandbox', 'run', 'aws.sock');
+  if (Buffer.byteLength(preferred) < 100) {
+    fs.mkdirSync(path.dirname(preferred), { recursive: true, mode: 0o755 });
+    return preferred;
+  }
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-run-')), 'aws.sock');
+}
+
+export async function startSandbox(deps: {
+  config: Readonly<Config>; store: Store; labs: LabCatalog; sessionSecret: string; logger: Logger;
+  /** The signed-in user of a WebSocket upgrade, from its session cookie. */
+  authenticate(req: IncomingMessage): Promise<{ id: string } | undefined>;
+}): Promise<RunningSandbox> {
+  const { config, store, labs } = deps;
+  const logger = deps.logger.child({ component: 'sandbox' });
+  let moto: MotoSource;
+  if (config.sandbox.motoUrl) {
+    moto = new ExternalMoto(config.sandbox.motoUrl, logger);
+    logger.info({ url: config.sandbox.motoUrl }, 'sandbox: using the shared moto server at SANDBOX_MOTO_URL');
+  } else {
+    const managed = new ManagedMoto({ command: config.sandbox.motoCommand, logger });
+    await managed.start();
+    moto = managed;
+  }
+  const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => moto.requireUrl() });
+  const accounts = new Sandbox({ store, moto, labs, logger, secrets: new SecretBox(deps.sessionSecret), publicUrl: config.publicUrl, onInstanceChange: () => aws.forgetAll() });
+  if (moto instanceof ManagedMoto) moto.onRestart = () => aws.forgetAll();
+  const proxy = sandboxProxy({ lookupKey: (id) => accounts.lookupKey(id), motoUrl: () => moto.url(), logger });
+
+  const proxySocketPath = socketPath(config.dataDir);
+  const socketApp = express();
+  socketApp.disable('x-powered-by');
+  socketApp.use(proxy);
+  const socketServer = http.createServer(socketApp);
+
+  const shell = createShellService({
+    dataDir: config.dataDir,
+    proxySocketPath,
+    credentialsFor: async (userId) => {
+      const c = await accounts.credentials(userId);
+      return { accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, shellUid: c.shellUid };
+    },
+    authenticate: deps.authenticate,
+    allowedOrigin: new URL(config.publicUrl).origin,
+    maxShells: config.sandbox.maxShells,
+    maxShellsPerLearner: config.sandbox.shellsPerLearner,
+    idleMs: config.sandbox.shellIdleMs,
+    homeQuotaBytes: config.sandbox.homeQuotaBytes,
+    logger,
+  });
+
+  return {
+    moto,
+    accounts,
+    aws,
+    proxy,
+    shell,
+    async listen() {
+      fs.rmSync(proxySocketPath, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        socketServer.once('error', reject);
+        socketServer.listen(proxySocketPath, () => resolve());
+      });
+      // The learner's shell runs as its own unprivileged uid and must be able to connect.
+      fs.chmodSync(proxySocketPath, 0o666);
+    },
+    async stop() {
+      await shell.stop();
+      await new Promise<void>((resolve) => socketServer.close(() => resolve()));
+      fs.rmSync(proxySocketPath, { force: true });
+      await moto.stop();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// Sandbox-mode test contexts: the real app with sandbox accounts, the signing proxy and a moto server, listening on a free loopback port.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import type { Express } from 'express';
+import { buildApp } from '../../server/app';
+import { loadCheckRegistry } from '../../server/labs/registry';
+import { SecretBox, VERILAB_SANDBOX_CREDENTIALS } from '../../server/sandbox/keys';
+import { ExternalMoto } from '../../server/sandbox/moto-supervisor';
+import { sandboxProxy } from '../../server/sandbox/proxy';
+import { Sandbox, type SandboxCredentials } from '../../server/sandbox/sandbox';
+import type { Store } from '../../server/store';
+import { AwsSessions, awsSettings } from '../../server/verify/aws-session';
+import { VerifyEngine } from '../../server/verify/engine';
+import { labs, silentLogger, testConfig, TEST_SECRET } from './app';
+import type { Moto } from './moto';
+import { openTestStore, type TestDatabase } from './store';
+
+export interface SandboxTestContext {
+  app: Express;
+  store: Store;
+  sandbox: Sandbox;
+  aws: AwsSessions;
+  engine: VerifyEngine;
+  url: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The app in sandbox mode over `moto`, listening on a free port (the CLI needs a real endpoint). */
+export async function createSandboxContext(moto: Moto, overrides: Record<string, string> = {}): Promise<SandboxTestContext> {
+  const { store, close, database } = await openTestStore();
+  let app: Express | undefined;
+  const server = http.createServer((req, res) => app!(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = testConfig({ VERILAB_MODE: 'sandbox', PUBLIC_URL: url, SANDBOX_MOTO_URL: moto.url, ...overrides });
+  // No caching of moto's instance id: tests reset moto and expect the very next request to notice.
+  const motoSource = new ExternalMoto(moto.url, silentLogger, 0);
+  const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => motoSource.requireUrl() });
+  const sandbox = new Sandbox({ store, moto: motoSource, labs: labs(), logger: silentLogger, secrets: new SecretBox(TEST_SECRET), publicUrl: url, onInstanceChange: () => aws.forgetAll() });
+  const checks = loadCheckRegistry(labs());
+  const engine = new VerifyEngine({ labs: labs(), checks, store, aws, accounts: sandbox.accounts(), logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const proxy = sandboxProxy({ lookupKey: (id) => sandbox.lookupKey(id), motoUrl: () => motoSource.url(), logger: silentLogger });
+  app = buildApp({
+    config,
+    logger: silentLogger,
+    labs: labs(),
+    store,
+    sessionSecret: TEST_SECRET,
+    checks,
+    aws,
+    engine,
+    sandbox: { accounts: sandbox, proxy, shell: { available: async () => ({ ok: false, reason: 'This test runs without shells.' }) } },
+  });
+  return {
+    app,
+    store,
+    sandbox,
+    aws,
+    engine,
+    url,
+    database,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
+    },
+  };
+}
+
+/** Runs the real AWS CLI with a learner's sandbox credentials, as on their own computer; resolves with its output and exit code. */
+export function awsCli(c: Pick<SandboxCredentials, 'accessKeyId' | 'secretAccessKey' | 'region' | 'endpointUrl'>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_ENDPOINT_URL: c.endpointUrl, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
+  return new Promise((resolve) => {
+    execFile('aws', args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+    });
+  });
+}
