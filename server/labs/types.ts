@@ -37,3 +37,6 @@ export interface LabCatalog {
   labs: Lab[];
   get(labId: string): Lab | undefined;
 }
+
+/** The file in a lab folder that holds the read-only role Verilab assumes to check the lab. */
+export const VERIFIER_TEMPLATE_FILE = 'verifier-role.yaml';
