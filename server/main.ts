@@ -18,6 +18,8 @@ import { userFromCookies } from './web/security';
 export interface Running {
   server: Server;
   store: Store;
+  /** Sandbox mode's moto, accounts and shells. */
+  sandbox?: RunningSandbox;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     throw err;
   }
   logger.info({ url: config.publicUrl, host: config.host, port: config.port, mode: config.mode, database: store.kind, labs: labs.labs.map((l) => l.id) }, `Verilab is listening on ${config.publicUrl}`);
+  if (sandbox) {
+    const shell = await sandbox.shell.available();
+    if (!shell.ok) logger.warn(`The cloud shell is not offered: ${shell.reason}`);
+  }
   if ((await store.users.countByRole('instructor')) === 0) {
     logger.info('No instructor account yet. Create one with: npx verilab users add --email you@example.com --name "Your Name" --instructor');
   }
@@ -109,7 +115,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     })();
     return stopping;
   };
-  return { server, store, stop };
+  return { server, store, sandbox, stop };
 }
 
 /** Starts the server and wires the signals; errors at start-up print a clear message and exit non-zero. */

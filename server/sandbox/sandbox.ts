@@ -13,6 +13,7 @@ import type { LearnerRole } from '../verify/aws-session';
 import { roleOf, type AccountSource } from '../verify/engine';
 import { newAccessKey, newAccountId, SecretBox, VERILAB_SANDBOX_ACCOUNT, VERILAB_SANDBOX_CREDENTIALS } from './keys';
 import type { MotoSource } from './moto-supervisor';
+import type { SandboxKey } from './proxy';
 import { inMotoAccount } from './moto-process';
 import { trustAdmits } from './trust';
 
@@ -33,14 +34,6 @@ export interface SandboxCredentials {
   endpointUrl: string;
 }
 
-/** What the signing proxy needs to know about a key. */
-export interface SandboxKeyInfo {
-  accessKeyId: string;
-  secretAccessKey: string;
-  accountId: string;
-  userId: string;
-}
-
 export interface SandboxDeps {
   store: Store;
   moto: MotoSource;
@@ -57,7 +50,7 @@ const KEY_CACHE_MS = 10_000;
 
 export class Sandbox {
   private readonly preparing = new Map<string, Promise<SandboxAccountRow>>();
-  private readonly keyCache = new Map<string, { key?: SandboxKeyInfo; at: number }>();
+  private readonly keyCache = new Map<string, { key?: SandboxKey; at: number }>();
   private lastInstance?: string;
   readonly region: string;
   private readonly template?: string;
@@ -138,11 +131,11 @@ export class Sandbox {
   }
 
   /** The proxy's key lookup: the learner's account and plain secret, cached briefly so a call does not cost a database read. */
-  async lookupKey(accessKeyId: string): Promise<SandboxKeyInfo | undefined> {
+  async lookupKey(accessKeyId: string): Promise<SandboxKey | undefined> {
     const hit = this.keyCache.get(accessKeyId);
     if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit.key;
     const row = await this.deps.store.sandboxAccounts.byAccessKey(accessKeyId);
-    let key: SandboxKeyInfo | undefined;
+    let key: SandboxKey | undefined;
     if (row) {
       try {
         key = { accessKeyId, secretAccessKey: this.deps.secrets.open(row.secretSealed, accessKeyId), accountId: row.accountId, userId: row.userId };

@@ -1,0 +1,150 @@
+// Benchmark for sandbox mode: the signing proxy's added latency per call (p50/p95 next to moto's own), the time from opening a
+// cloud shell to its first prompt, and memory with 20 shells open. Targets: proxy overhead under 5 ms p50; first prompt
+// within 1 s; under 15 MB per idle shell. Prints figures and exits 0; it is not a timed test.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { hashPassword } from '../server/auth/passwords';
+import { start } from '../server/main';
+import { inMotoAccount } from '../server/sandbox/moto-process';
+import { SESSION_COOKIE } from '../server/web/security';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 300);
+const SHELLS = Number(process.env.BENCH_SHELLS ?? 20);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** Resident memory (kB) of every process below `pid`, from /proc: the shells' bwrap, setpriv, socat and bash. */
+function descendantsRssKb(pid: number, skip: Set<number>): { count: number; kb: number } {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone already
+    }
+  }
+  let count = 0;
+  let kb = 0;
+  const walk = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      if (skip.has(child)) continue;
+      try {
+        const status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
+        kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        count += 1;
+      } catch {
+        // gone already
+      }
+      walk(child);
+    }
+  };
+  walk(pid);
+  return { count, kb };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-bench-sandbox-'));
+  const running = await start({ PORT: '0', DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', SANDBOX_MAX_SHELLS: String(SHELLS + 5) }, { logger: pino({ level: 'silent' }) });
+  const sandbox = running.sandbox!;
+  const port = (running.server.address() as { port: number }).port;
+  const base = `http://localhost:${port}`;
+  const motoUrl = sandbox.moto.url()!;
+  try {
+    const passwordHash = await hashPassword('bench password 123');
+    const users = [];
+    for (let i = 0; i < SHELLS; i++) {
+      const user = (await running.store.users.create({ email: `bench${i}@example.com`, name: `Bench ${i}`, passwordHash, role: 'learner' }))!;
+      users.push({ user, cookie: `${SESSION_COOKIE}=${(await running.store.sessions.create(user.id, 3_600_000)).token}` });
+    }
+
+    // 1. Proxy overhead: the same call straight to moto (in the learner's account) and through /sandbox/aws, interleaved.
+    const c = await sandbox.accounts.credentials(users[0].user.id);
+    const viaProxy = new EC2Client({ region: c.region, endpoint: `${base}/sandbox/aws`, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, maxAttempts: 1 });
+    const direct = inMotoAccount(new EC2Client({ region: c.region, endpoint: motoUrl, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 }), c.accountId);
+    const call = () => new DescribeVpcsCommand({});
+    for (let i = 0; i < 20; i++) {
+      await viaProxy.send(call());
+      await direct.send(call());
+    }
+    const motoTimes: number[] = [];
+    const proxyTimes: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      motoTimes.push(await timed(() => direct.send(call())));
+      proxyTimes.push(await timed(() => viaProxy.send(call())));
+    }
+    motoTimes.sort((a, b) => a - b);
+    proxyTimes.sort((a, b) => a - b);
+    const [m50, m95, p50, p95] = [percentile(motoTimes, 50), percentile(motoTimes, 95), percentile(proxyTimes, 50), percentile(proxyTimes, 95)];
+    console.log(`signing proxy, ${CALLS} × ec2 DescribeVpcs (SDK v3, keep-alive):`);
+    console.log(`  moto directly       p50 ${ms(m50)}   p95 ${ms(m95)}`);
+    console.log(`  through the proxy   p50 ${ms(p50)}   p95 ${ms(p95)}`);
+    console.log(`  added by the proxy  p50 ${ms(p50 - m50)}   p95 ${ms(p95 - m95)}   (target: under 5 ms at p50)`);
+
+    // 2 and 3. Shells: time to the first prompt for each, then memory with all of them open and idle.
+    const available = await sandbox.shell.available();
+    if (!available.ok) {
+      console.log(`cloud shell: not measured (${available.reason})`);
+      return;
+    }
+    for (const u of users) await sandbox.accounts.credentials(u.user.id);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const motoPid = (sandbox.moto as { pid?: () => number | undefined }).pid?.();
+    const skip = new Set<number>(motoPid ? [motoPid] : []);
+    const sockets: WebSocket[] = [];
+    const prompts: number[] = [];
+    for (const u of users) {
+      const started = process.hrtime.bigint();
+      const ws = new WebSocket(`ws://localhost:${port}/shell/ws?cols=120&rows=30`, { headers: { Cookie: u.cookie, Origin: base } });
+      sockets.push(ws);
+      await new Promise<void>((resolve, reject) => {
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`no prompt after 15 s; the shell printed: ${JSON.stringify(output.slice(-300))}`)), 15_000);
+        ws.on('message', (data: Buffer) => {
+          output += data.toString();
+          if (/\$ $/.test(output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trimEnd() + ' ')) {
+            clearTimeout(timer);
+            prompts.push(Number(process.hrtime.bigint() - started) / 1e6);
+            resolve();
+          }
+        });
+        ws.on('close', (code, reason) => reject(new Error(`shell closed: ${code} ${reason.toString()}`)));
+        ws.on('error', reject);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssAfter = process.memoryUsage().rss;
+    const shells = descendantsRssKb(process.pid, skip);
+    const sorted = [...prompts].sort((a, b) => a - b);
+    console.log(`cloud shell, ${SHELLS} learners:`);
+    console.log(`  WebSocket open to first prompt  p50 ${ms(percentile(sorted, 50))}   max ${ms(sorted[sorted.length - 1])}   first ${ms(prompts[0])}   (target: within 1 s)`);
+    console.log(`  Verilab's resident memory       ${(rssBefore / 1048576).toFixed(1)} MB before, ${(rssAfter / 1048576).toFixed(1)} MB with ${SHELLS} shells open (+${((rssAfter - rssBefore) / 1048576 / SHELLS).toFixed(2)} MB per shell)`);
+    console.log(`  the shells' own processes       ${shells.count} processes, ${(shells.kb / 1024).toFixed(1)} MB resident in all, ${(shells.kb / 1024 / SHELLS).toFixed(2)} MB per idle shell (target: under 15 MB; shared library pages are counted in every process, so this overstates)`);
+    for (const ws of sockets) ws.close();
+  } finally {
+    await running.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
