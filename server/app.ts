@@ -16,6 +16,8 @@ import { errorHandler, notFound } from './web/error-handler';
 import { labRouter } from './web/lab-router';
 import type { Sandbox } from './sandbox/sandbox';
 import { sandboxConnectRouter, sandboxLostNotice } from './web/sandbox-router';
+import type { ShellService } from './sandbox/shell';
+import { shellAvailability, shellRouter } from './web/shell-router';
 import { csrf, loadSession, securityHeaders } from './web/security';
 
 export interface AppDeps {
@@ -32,8 +34,7 @@ export interface AppDeps {
   sandbox?: {
     accounts: Sandbox;
     proxy: RequestHandler;
-    shell: { available(): Promise<{ ok: true } | { ok: false; reason: string }> };
-    shellRouter?: RequestHandler;
+    shell: Pick<ShellService, 'available'>;
   };
 }
 
@@ -72,9 +73,7 @@ export function buildApp(deps: AppDeps): Express {
   if (sandbox) {
     app.use(sandboxLostNotice(sandbox.accounts, deps.logger));
     app.use(async (_req, res, next) => {
-      const shell = await sandbox.shell.available();
-      res.locals.shellAvailable = shell.ok;
-      res.locals.shellUnavailableReason = shell.ok ? undefined : shell.reason;
+      Object.assign(res.locals, await shellAvailability({ shell: sandbox.shell, mode: config.mode }));
       next();
     });
   }
@@ -83,8 +82,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use(labRouter({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) }));
   if (sandbox) {
     app.use(sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok }));
-    if (sandbox.shellRouter) app.use(sandbox.shellRouter);
   }
+  // In AWS mode /shell explains that AWS CloudShell is the shell to use.
+  app.use(shellRouter({ shell: sandbox?.shell, mode: config.mode }));
   app.use(connectRouter({ labs, store, aws: deps.aws, config }));
   app.use(classRouter({ labs, store, publicUrl: config.publicUrl }));
 

@@ -12,7 +12,6 @@ import { databaseOptions, openStore, type Store } from './store';
 import { startSandbox, type RunningSandbox } from './sandbox';
 import { AwsSessions, awsSettings } from './verify/aws-session';
 import { VerifyEngine } from './verify/engine';
-import { shellRouter } from './web/shell-router';
 import { userFromCookies } from './web/security';
 
 export interface Running {
@@ -69,7 +68,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     checks,
     aws,
     engine,
-    sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell, shellRouter: shellRouter({ shell: sandbox.shell, mode: config.mode }) },
+    sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell },
   });
 
   let server: Server;

@@ -31,7 +31,7 @@ export interface RunningSandbox {
 function socketPath(dataDir: string): string {
   const preferred = path.join(dataDir, 'sandbox', 'run', 'aws.sock');
   if (Buffer.byteLength(preferred) < 100) {
-    fs.mkdirSync(path.dirname(preferred), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(path.dirname(preferred), { recursive: true, mode: 0o700 });
     return preferred;
   }
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-run-')), 'aws.sock');

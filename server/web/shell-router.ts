@@ -1,0 +1,51 @@
+// The cloud shell page and the xterm.js files it loads from node_modules (the WebSocket itself is server/sandbox/shell).
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import type { ShellService } from '../sandbox/shell';
+import { requireUser } from './security';
+
+export const SHELL_PAGE_MESSAGES = {
+  AWS_MODE: 'This Verilab works in real AWS accounts, so use AWS CloudShell in the AWS console (the >_ icon in its top bar) for a shell with the AWS CLI.',
+  NOT_CONFIGURED: 'The cloud shell is not switched on for this Verilab.',
+  USE_LOCAL: 'Meanwhile, use the AWS CLI on your own computer with the profile shown on the Connect page.',
+} as const;
+
+/** Only these files are served, by name: nothing else under node_modules is reachable. */
+const XTERM_FILES: Record<string, [pkg: string, file: string]> = {
+  'xterm.js': ['@xterm/xterm', 'lib/xterm.js'],
+  'xterm.css': ['@xterm/xterm', 'css/xterm.css'],
+  'addon-fit.js': ['@xterm/addon-fit', 'lib/addon-fit.js'],
+};
+
+/** Both packages' main file is lib/<name>.js, so the package root is two levels up, wherever npm placed it. */
+function packageFile(pkg: string, file: string): string {
+  return path.join(path.dirname(path.dirname(require.resolve(pkg))), file);
+}
+
+export interface ShellRouterDeps {
+  /** Absent when the operator has not configured the shell. */
+  shell?: Pick<ShellService, 'available'>;
+  mode: 'sandbox' | 'aws';
+}
+
+export async function shellAvailability(deps: ShellRouterDeps): Promise<{ shellAvailable: boolean; shellUnavailableReason: string }> {
+  if (deps.mode === 'aws') return { shellAvailable: false, shellUnavailableReason: SHELL_PAGE_MESSAGES.AWS_MODE };
+  if (!deps.shell) return { shellAvailable: false, shellUnavailableReason: `${SHELL_PAGE_MESSAGES.NOT_CONFIGURED} ${SHELL_PAGE_MESSAGES.USE_LOCAL}` };
+  const a = await deps.shell.available();
+  return a.ok ? { shellAvailable: true, shellUnavailableReason: '' } : { shellAvailable: false, shellUnavailableReason: `${a.reason} ${SHELL_PAGE_MESSAGES.USE_LOCAL}` };
+}
+
+export function shellRouter(deps: ShellRouterDeps): Router {
+  const router = Router();
+  const files = Object.fromEntries(Object.entries(XTERM_FILES).map(([name, [pkg, file]]) => [name, packageFile(pkg, file)]));
+
+  router.get('/static/vendor/xterm/:file', (req: Request, res: Response, next) => {
+    const file = files[String(req.params.file)];
+    if (!file) return next();
+    res.sendFile(file, { maxAge: '1h' });
+  });
+  router.get('/shell', requireUser, async (_req, res) => {
+    res.render('shell', { title: 'Cloud shell', ...(await shellAvailability(deps)) });
+  });
+  return router;
+}
