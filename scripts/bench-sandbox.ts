@@ -9,7 +9,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { hashPassword } from '../server/auth/passwords';
 import { start } from '../server/main';
-import { inMotoAccount } from '../server/sandbox/moto-process';
+import { freePort, inMotoAccount } from '../server/sandbox/moto-process';
 import { SESSION_COOKIE } from '../server/web/security';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
@@ -24,8 +24,11 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-/** Resident memory (kB) of every process below `pid`, from /proc: the shells' bwrap, setpriv, socat and bash. */
-function descendantsRssKb(pid: number, skip: Set<number>): { count: number; kb: number } {
+/**
+ * Memory (kB) of every process below `pid`, from /proc: the shells' bwrap, socat and bash. Both resident size (which counts
+ * shared library pages in every process) and proportional set size (which splits shared pages among their users).
+ */
+function descendantsMemoryKb(pid: number, skip: Set<number>): { count: number; rss: number; pss: number } {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -38,13 +41,15 @@ function descendantsRssKb(pid: number, skip: Set<number>): { count: number; kb: 
     }
   }
   let count = 0;
-  let kb = 0;
+  let rss = 0;
+  let pss = 0;
   const walk = (p: number) => {
     for (const child of children.get(p) ?? []) {
       if (skip.has(child)) continue;
       try {
-        const status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
-        kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        const rollup = fs.readFileSync(`/proc/${child}/smaps_rollup`, 'utf8');
+        rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+        pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
         count += 1;
       } catch {
         // gone already
@@ -53,15 +58,15 @@ function descendantsRssKb(pid: number, skip: Set<number>): { count: number; kb: 
     }
   };
   walk(pid);
-  return { count, kb };
+  return { count, rss, pss };
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-bench-sandbox-'));
-  const running = await start({ PORT: '0', DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', SANDBOX_MAX_SHELLS: String(SHELLS + 5) }, { logger: pino({ level: 'silent' }) });
-  const sandbox = running.sandbox!;
-  const port = (running.server.address() as { port: number }).port;
+  const port = await freePort();
   const base = `http://localhost:${port}`;
+  const running = await start({ PORT: String(port), PUBLIC_URL: base, DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', SANDBOX_MAX_SHELLS: String(SHELLS + 5), SANDBOX_REQUESTS_PER_SECOND: '100000' }, { logger: pino({ level: 'silent' }) });
+  const sandbox = running.sandbox!;
   const motoUrl = sandbox.moto.url()!;
   try {
     const passwordHash = await hashPassword('bench password 123');
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     }
 
     // 1. Proxy overhead: the same call straight to moto (in the learner's account) and through /sandbox/aws, interleaved.
+    //    The per-key rate limit is lifted above, since this measures latency, not a learner's pace.
     const c = await sandbox.accounts.credentials(users[0].user.id);
     const viaProxy = new EC2Client({ region: c.region, endpoint: `${base}/sandbox/aws`, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, maxAttempts: 1 });
     const direct = inMotoAccount(new EC2Client({ region: c.region, endpoint: motoUrl, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 }), c.accountId);
@@ -128,12 +134,12 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 2000));
     const rssAfter = process.memoryUsage().rss;
-    const shells = descendantsRssKb(process.pid, skip);
+    const shells = descendantsMemoryKb(process.pid, skip);
     const sorted = [...prompts].sort((a, b) => a - b);
     console.log(`cloud shell, ${SHELLS} learners:`);
     console.log(`  WebSocket open to first prompt  p50 ${ms(percentile(sorted, 50))}   max ${ms(sorted[sorted.length - 1])}   first ${ms(prompts[0])}   (target: within 1 s)`);
     console.log(`  Verilab's resident memory       ${(rssBefore / 1048576).toFixed(1)} MB before, ${(rssAfter / 1048576).toFixed(1)} MB with ${SHELLS} shells open (+${((rssAfter - rssBefore) / 1048576 / SHELLS).toFixed(2)} MB per shell)`);
-    console.log(`  the shells' own processes       ${shells.count} processes, ${(shells.kb / 1024).toFixed(1)} MB resident in all, ${(shells.kb / 1024 / SHELLS).toFixed(2)} MB per idle shell (target: under 15 MB; shared library pages are counted in every process, so this overstates)`);
+    console.log(`  the shells' own processes       ${shells.count} processes; per idle shell ${(shells.pss / 1024 / SHELLS).toFixed(2)} MB proportional (PSS), ${(shells.rss / 1024 / SHELLS).toFixed(2)} MB resident counting shared pages in each (target: under 15 MB)`);
     for (const ws of sockets) ws.close();
   } finally {
     await running.stop();

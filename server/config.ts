@@ -39,6 +39,7 @@ export const configSchema = z.object({
   SANDBOX_SHELLS_PER_LEARNER: positiveInt.max(20).default(2),
   SANDBOX_SHELL_IDLE_MINUTES: positiveInt.max(24 * 60).default(30),
   SANDBOX_HOME_QUOTA_MB: positiveInt.max(100_000).default(100),
+  SANDBOX_REQUESTS_PER_SECOND: positiveInt.max(100_000).default(20),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -66,6 +67,8 @@ export interface Config {
     shellsPerLearner: number;
     shellIdleMs: number;
     homeQuotaBytes: number;
+    /** Calls per second one sandbox key may make through the proxy (twice that in a burst). */
+    requestsPerSecond: number;
   };
 }
 
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       shellsPerLearner: raw.SANDBOX_SHELLS_PER_LEARNER,
       shellIdleMs: raw.SANDBOX_SHELL_IDLE_MINUTES * 60_000,
       homeQuotaBytes: raw.SANDBOX_HOME_QUOTA_MB * 1024 * 1024,
+      requestsPerSecond: raw.SANDBOX_REQUESTS_PER_SECOND,
     }),
   };
   return Object.freeze(config);

@@ -44,7 +44,8 @@ export function resolveSessionSecret(config: Readonly<Config>): string {
 export async function start(env: NodeJS.ProcessEnv = process.env, options: { logger?: Logger } = {}): Promise<Running> {
   const config = loadConfig(env);
   const logger = options.logger ?? createLogger(config.logLevel);
-  const labs = loadLabs(config.labsDir);
+  // Pages are rendered for the mode: sandbox pages open on the AWS CLI tab and keep only their own `::: sandbox` blocks.
+  const labs = loadLabs(config.labsDir, { mode: config.mode });
   const checks = loadCheckRegistry(labs);
   const sessionSecret = resolveSessionSecret(config);
   const store = await openStore(databaseOptions(config));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { createMarkdown, renderDocument, renderInline } from './markdown';
+import { CONTAINER_NAMES, createMarkdown, renderChecked, renderInline, type LabMode } from './markdown';
 import type { Lab, LabCatalog, Step } from './types';
 
 const ID = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9 and single dashes)');
@@ -49,15 +49,22 @@ export function formatProblem(p: LabProblem): string {
   return `${p.file}${p.field ? `: field "${p.field}"` : ''}: ${p.message}`;
 }
 
+export interface LoadOptions {
+  /** The mode pages are rendered for (default 'aws'); validation is the same in both. */
+  mode?: LabMode;
+}
+
 interface Document {
   data: unknown;
   body: string;
+  /** How many lines of the file come before the body, so body line numbers can be reported as file lines. */
+  bodyLine: number;
 }
 
-function splitFrontMatter(source: string): { yaml: string; body: string } | undefined {
+function splitFrontMatter(source: string): { yaml: string; body: string; bodyLine: number } | undefined {
   const match = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(source);
   if (!match) return undefined;
-  return { yaml: match[1], body: source.slice(match[0].length) };
+  return { yaml: match[1], body: source.slice(match[0].length), bodyLine: match[0].split('\n').length - 1 };
 }
 
 function zodProblems(file: string, error: z.ZodError): LabProblem[] {
@@ -75,6 +82,8 @@ function zodProblems(file: string, error: z.ZodError): LabProblem[] {
 function strayContainers(html: string): boolean {
   return /(^|>|\n):::/.test(html);
 }
+
+const UNKNOWN_CONTAINER = `has an unknown or unclosed ":::" block (${CONTAINER_NAMES.join(', ')})`;
 
 class Collector {
   readonly problems: LabProblem[] = [];
@@ -102,7 +111,7 @@ class Collector {
       return undefined;
     }
     try {
-      return { data: parseYaml(parts.yaml) ?? {}, body: parts.body };
+      return { data: parseYaml(parts.yaml) ?? {}, body: parts.body, bodyLine: parts.bodyLine };
     } catch (err) {
       this.add(file, `front matter is not valid YAML: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`);
       return undefined;
@@ -114,6 +123,16 @@ class Collector {
     if (result.success) return result.data;
     this.problems.push(...zodProblems(this.rel(file), result.error));
     return undefined;
+  }
+
+  /** Renders a document body and reports its broken `:::` blocks, including those of the mode not rendered. */
+  render(file: string, doc: Document, md: ReturnType<typeof createMarkdown>): string {
+    const { html, unclosed, stray } = renderChecked(md, doc.body);
+    if (stray || strayContainers(html)) this.add(file, UNKNOWN_CONTAINER);
+    for (const block of unclosed) {
+      this.add(file, `has an unclosed "::: ${block.name}" block (opened on line ${doc.bodyLine + block.line + 1})`);
+    }
+    return html;
   }
 }
 
@@ -154,8 +173,7 @@ function loadLab(dir: string, collector: Collector, md: ReturnType<typeof create
       if (seenReflections.has(r.id)) collector.add(file, `duplicate reflection id "${r.id}"`, `reflections.${i}.id`);
       seenReflections.add(r.id);
     });
-    const html = renderDocument(md, doc.body);
-    if (strayContainers(html)) collector.add(file, 'has an unknown or unclosed ":::" block (tabs, tab, note, tip, warning, solution)');
+    const html = collector.render(file, doc, md);
     brokenIds.delete(data.id);
     stepPaths.set(data.id, file);
     steps.set(data.id, {
@@ -173,7 +191,7 @@ function loadLab(dir: string, collector: Collector, md: ReturnType<typeof create
   if (fs.existsSync(finishFile)) {
     const doc = collector.readDocument(finishFile);
     const data = doc && collector.parse(finishFile, finishSchema, doc.data);
-    if (doc && data) finish = { title: data.title, html: renderDocument(md, doc.body) };
+    if (doc && data) finish = { title: data.title, html: collector.render(finishFile, doc, md) };
   }
 
   if (!meta || !labDoc) return undefined;
@@ -199,8 +217,7 @@ function loadLab(dir: string, collector: Collector, md: ReturnType<typeof create
   for (const step of steps.values()) {
     if (!listed.has(step.id)) collector.add(stepPaths.get(step.id)!, `step "${step.id}" is not listed in lab.md`, 'steps');
   }
-  const introHtml = renderDocument(md, labDoc.body);
-  if (strayContainers(introHtml)) collector.add(labFile, 'has an unknown or unclosed ":::" block');
+  const introHtml = collector.render(labFile, labDoc, md);
 
   const { steps: _ids, ...rest } = meta;
   return { ...rest, introHtml, steps: ordered, finish, dir };
@@ -216,16 +233,16 @@ function labDirsUnder(root: string): string[] {
 }
 
 /**
- * Loads every lab under `root` (a folder of lab folders, or one lab folder). Any mistake anywhere throws a
- * LabLoadError listing all of them, so a lab is never half-served.
+ * Loads every lab under `root` (a folder of lab folders, or one lab folder), rendered for `options.mode`. Any mistake
+ * anywhere throws a LabLoadError listing all of them, so a lab is never half-served.
  */
-export function loadLabs(root: string): LabCatalog {
+export function loadLabs(root: string, options: LoadOptions = {}): LabCatalog {
   const resolved = path.resolve(root);
   if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
     throw new LabLoadError([{ file: root, message: 'labs folder does not exist' }]);
   }
   const collector = new Collector(fs.existsSync(path.join(resolved, 'lab.md')) ? path.dirname(resolved) : resolved);
-  const md = createMarkdown();
+  const md = createMarkdown({ mode: options.mode ?? 'aws' });
   const dirs = labDirsUnder(resolved);
   if (dirs.length === 0) collector.add(resolved, 'contains no lab folders (each needs a lab.md)');
   const labs: Lab[] = [];

@@ -56,7 +56,7 @@ export async function startSandbox(deps: {
   const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => moto.requireUrl() });
   const accounts = new Sandbox({ store, moto, labs, logger, secrets: new SecretBox(deps.sessionSecret), publicUrl: config.publicUrl, onInstanceChange: () => aws.forgetAll() });
   if (moto instanceof ManagedMoto) moto.onRestart = () => aws.forgetAll();
-  const proxy = sandboxProxy({ lookupKey: (id) => accounts.lookupKey(id), motoUrl: () => moto.url(), logger });
+  const proxy = sandboxProxy({ lookupKey: (id) => accounts.lookupKey(id), motoUrl: () => moto.url(), logger, requestsPerSecond: config.sandbox.requestsPerSecond });
 
   const proxySocketPath = socketPath(config.dataDir);
   const socketApp = express();

@@ -22,11 +22,11 @@ export const silentLogger = pino({ level: 'silent' });
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const TEST_PASSWORD = 'correct horse battery';
 
-let realLabs: LabCatalog | undefined;
-/** The real labs folder, loaded once per test file (it is read-only). */
-export function labs(): LabCatalog {
-  realLabs ??= loadLabs(LABS_DIR);
-  return realLabs;
+const realLabs: Partial<Record<'aws' | 'sandbox', LabCatalog>> = {};
+/** The real labs folder, rendered for a mode (AWS unless asked), loaded once per test file (it is read-only). */
+export function labs(mode: 'aws' | 'sandbox' = 'aws'): LabCatalog {
+  realLabs[mode] ??= loadLabs(LABS_DIR, { mode });
+  return realLabs[mode];
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Readonly<Config> {

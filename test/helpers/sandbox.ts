@@ -38,14 +38,14 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
   // No caching of moto's instance id: tests reset moto and expect the very next request to notice.
   const motoSource = new ExternalMoto(moto.url, silentLogger, 0);
   const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => motoSource.requireUrl() });
-  const sandbox = new Sandbox({ store, moto: motoSource, labs: labs(), logger: silentLogger, secrets: new SecretBox(TEST_SECRET), publicUrl: url, onInstanceChange: () => aws.forgetAll() });
-  const checks = loadCheckRegistry(labs());
-  const engine = new VerifyEngine({ labs: labs(), checks, store, aws, accounts: sandbox.accounts(), logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const sandbox = new Sandbox({ store, moto: motoSource, labs: labs('sandbox'), logger: silentLogger, secrets: new SecretBox(TEST_SECRET), publicUrl: url, onInstanceChange: () => aws.forgetAll() });
+  const checks = loadCheckRegistry(labs('sandbox'));
+  const engine = new VerifyEngine({ labs: labs('sandbox'), checks, store, aws, accounts: sandbox.accounts(), logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
   const proxy = sandboxProxy({ lookupKey: (id) => sandbox.lookupKey(id), motoUrl: () => motoSource.url(), logger: silentLogger });
   app = buildApp({
     config,
     logger: silentLogger,
-    labs: labs(),
+    labs: labs('sandbox'),
     store,
     sessionSecret: TEST_SECRET,
     checks,

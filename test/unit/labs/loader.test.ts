@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { LabLoadError, loadLabs } from '../../../server/labs/loader';
 import { LABS_DIR } from '../../../server/paths';
@@ -73,11 +75,62 @@ describe('lab loader', () => {
 
   it('unknown container: names the file', () => {
     expect(problemsOf('labs-unclosed')).toEqual([
-      'labs-unclosed/broken/steps/01-alpha.md |  | has an unknown or unclosed ":::" block (tabs, tab, note, tip, warning, solution)',
+      'labs-unclosed/broken/steps/01-alpha.md |  | has an unknown or unclosed ":::" block (tabs, tab, note, tip, warning, solution, aws, sandbox)',
     ]);
   });
 
   it('missing labs folder: a LabLoadError, not a crash', () => {
     expect(() => loadLabs(path.join(FIXTURES, 'no-such-folder'))).toThrow(LabLoadError);
   });
+
+  it('unclosed sandbox block: reported with its file line in either mode, though aws mode does not show it', () => {
+    const root = copyFixture('labs-good');
+    const step = path.join(root, 'mini', 'steps', '02-second.md');
+    const lines = fs.readFileSync(step, 'utf8').split('\n');
+    const at = lines.length + 1;
+    fs.appendFileSync(step, '\n::: sandbox\nOnly in the sandbox.\n');
+    for (const mode of ['aws', 'sandbox'] as const) {
+      expect(problemsAt(root, mode)).toEqual([`${path.basename(root)}/mini/steps/02-second.md |  | has an unclosed "::: sandbox" block (opened on line ${at})`]);
+    }
+  });
+
+  it('real lab in sandbox mode: every step opens on the AWS CLI tab, and the console note appears once per step', () => {
+    const lab = loadLabs(LABS_DIR, { mode: 'sandbox' }).get('vpc-flow-logs')!;
+    for (const step of lab.steps) {
+      const checked = /<input type="radio" class="tab-radio" name="tabs-1" id="tabs-1-(\d)" checked><label class="tab-label" for="tabs-1-\d">([^<]+)<\/label>/.exec(step.html);
+      expect([step.id, checked?.[2]]).toEqual([step.id, 'AWS CLI']);
+      expect([step.id, step.html.match(/mode-note/g)?.length]).toEqual([step.id, 1]);
+    }
+    expect(lab.finish?.html).toContain('mode-note');
+  });
+
+  it('real lab in aws mode: the Console tab is checked, and nothing written for the sandbox is shown', () => {
+    const aws = loadLabs(LABS_DIR).get('vpc-flow-logs')!;
+    const sandbox = loadLabs(LABS_DIR, { mode: 'sandbox' }).get('vpc-flow-logs')!;
+    for (const step of aws.steps) {
+      expect([step.id, /id="tabs-1-0" checked><label class="tab-label" for="tabs-1-0">Console</.test(step.html)]).toEqual([step.id, true]);
+      expect(step.html).not.toContain('mode-sandbox');
+      expect(step.html).not.toContain('mode-note');
+    }
+    // The lab gives the sandbox its own variant somewhere (the SSH and "my IP" blocks cannot run there).
+    expect(sandbox.steps.some((s) => s.html.includes('mode-sandbox'))).toBe(true);
+    expect(aws.steps.some((s) => s.html.includes('mode-aws'))).toBe(true);
+  });
 });
+
+/** A writable copy of a fixture, so a test can break it without touching the shared one. */
+function copyFixture(fixture: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-labs-'));
+  fs.cpSync(path.join(FIXTURES, fixture), root, { recursive: true });
+  return root;
+}
+
+function problemsAt(root: string, mode: 'aws' | 'sandbox'): string[] {
+  try {
+    loadLabs(root, { mode });
+  } catch (err) {
+    if (err instanceof LabLoadError) return err.problems.map((p) => `${p.file} | ${p.field ?? ''} | ${p.message}`);
+    throw err;
+  }
+  throw new Error(`${root} loaded without problems in ${mode} mode`);
+}
