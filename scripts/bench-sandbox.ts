@@ -16,6 +16,8 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 const SHELLS = Number(process.env.BENCH_SHELLS ?? 20);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+/** Terminal colour and cursor sequences, removed before looking for the prompt. */
+const ANSI_ESCAPES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
         const timer = setTimeout(() => reject(new Error(`no prompt after 15 s; the shell printed: ${JSON.stringify(output.slice(-300))}`)), 15_000);
         ws.on('message', (data: Buffer) => {
           output += data.toString();
-          if (/\$ $/.test(output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trimEnd() + ' ')) {
+          if (/\$ $/.test(output.replace(ANSI_ESCAPES, '').trimEnd() + ' ')) {
             clearTimeout(timer);
             prompts.push(Number(process.hrtime.bigint() - started) / 1e6);
             resolve();

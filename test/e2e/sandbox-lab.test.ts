@@ -58,6 +58,12 @@ it('a new learner does step 1 in the cloud shell and Check turns every line gree
     const rows = page.locator('.shell-terminal .xterm-rows');
     await rows.getByText('learner@cloudshell').first().waitFor({ timeout: 20_000 });
     await page.locator('.shell-terminal').click();
+    // The shell's CLI is already set up for the learner's own sandbox account, through the signing proxy.
+    const account = await page.evaluate(async () => ((await (await fetch('/connect/sandbox/credentials', { headers: { Accept: 'application/json' } })).json()) as { accountId: string }).accountId);
+    expect(account).toMatch(/^\d{12}$/);
+    await page.keyboard.insertText('aws sts get-caller-identity --query Account --output text');
+    await page.keyboard.press('Enter');
+    await rows.getByText(new RegExp(`^${account}\\s*$`)).waitFor({ timeout: 30_000 });
     for (const line of solutionLines('01-vpcs.md')) {
       await page.keyboard.insertText(line);
       await page.keyboard.press('Enter');

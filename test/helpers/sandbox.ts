@@ -30,8 +30,9 @@ export interface SandboxTestContext {
 /** The app in sandbox mode over `moto`, listening on a free port (the CLI needs a real endpoint). */
 export async function createSandboxContext(moto: Moto, overrides: Record<string, string> = {}): Promise<SandboxTestContext> {
   const { store, close, database } = await openTestStore();
-  let app: Express | undefined;
-  const server = http.createServer((req, res) => app!(req, res));
+  // The server listens first, since the app's PUBLIC_URL (the sandbox endpoint) needs its port.
+  const late: { app?: Express } = {};
+  const server = http.createServer((req, res) => late.app!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = testConfig({ VERILAB_MODE: 'sandbox', PUBLIC_URL: url, SANDBOX_MOTO_URL: moto.url, ...overrides });
@@ -42,7 +43,7 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
   const checks = loadCheckRegistry(labs('sandbox'));
   const engine = new VerifyEngine({ labs: labs('sandbox'), checks, store, aws, accounts: sandbox.accounts(), logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
   const proxy = sandboxProxy({ lookupKey: (id) => sandbox.lookupKey(id), motoUrl: () => motoSource.url(), logger: silentLogger });
-  app = buildApp({
+  const app = buildApp({
     config,
     logger: silentLogger,
     labs: labs('sandbox'),
@@ -53,6 +54,7 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
     engine,
     sandbox: { accounts: sandbox, proxy, shell: { available: async () => ({ ok: false, reason: 'This test runs without shells.' }) } },
   });
+  late.app = app;
   return {
     app,
     store,
@@ -69,13 +71,24 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
   };
 }
 
-/** Runs the real AWS CLI with a learner's sandbox credentials, as on their own computer; resolves with its output and exit code. */
-export function awsCli(c: Pick<SandboxCredentials, 'accessKeyId' | 'secretAccessKey' | 'region' | 'endpointUrl'>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_ENDPOINT_URL: c.endpointUrl, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
+type LearnerKey = Pick<SandboxCredentials, 'accessKeyId' | 'secretAccessKey' | 'region' | 'endpointUrl'>;
+
+/** The environment of a learner's own computer set up for their sandbox: their key, region and endpoint, nothing of ours. */
+export function learnerEnv(c: LearnerKey): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_ENDPOINT_URL: c.endpointUrl, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
+}
+
+/** Runs `command` with a learner's sandbox credentials; resolves with its output and exit code. */
+export function runAsLearner(c: LearnerKey, command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('aws', args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command, args, { env: learnerEnv(c), timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
     });
   });
+}
+
+/** The real AWS CLI with a learner's sandbox credentials, as on their own computer. */
+export function awsCli(c: LearnerKey, args: string[]) {
+  return runAsLearner(c, 'aws', args);
 }

@@ -1,5 +1,4 @@
 // Sandbox accounts end to end: created on first need, used with the real AWS CLI through the proxy, checked, reset, recovered after moto forgets them.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -11,7 +10,7 @@ import { inMotoAccount } from '../../../server/sandbox/moto-process';
 import { SANDBOX_MESSAGES } from '../../../server/sandbox/sandbox';
 import { makeUser, signedIn, csrfToken } from '../../helpers/app';
 import { motoForThisFile } from '../../helpers/moto';
-import { awsCli, createSandboxContext, type SandboxTestContext } from '../../helpers/sandbox';
+import { awsCli, createSandboxContext, runAsLearner, type SandboxTestContext } from '../../helpers/sandbox';
 
 const moto = motoForThisFile();
 let ctx: SandboxTestContext;
@@ -42,13 +41,9 @@ function solutionOf(stepFile: string): string {
   return block[1];
 }
 
-function bash(c: Credentials, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: c.region, AWS_ENDPOINT_URL: c.endpointUrl, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-  return new Promise((resolve) => {
-    execFile('bash', ['-e', '-o', 'pipefail', '-c', script], { env, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.toString(), stderr: stderr.toString() });
-    });
-  });
+/** A script in bash with the learner's credentials, stopping at the first failing command. */
+function bash(c: Credentials, script: string) {
+  return runAsLearner(c, 'bash', ['-e', '-o', 'pipefail', '-c', script]);
 }
 
 async function check(agent: request.Agent, step: string) {
