@@ -38,6 +38,19 @@ function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
+/**
+ * PUBLIC_URL's origin, or the page's own host: a learner who opened http://127.0.0.1:3000 while PUBLIC_URL says localhost
+ * is still on Verilab's page. A page of another site cannot make its Origin equal the Host it connects to, and a site that
+ * rebinds its own name to this server gets no session cookie for it.
+ */
+export function sameOrigin(req: IncomingMessage, allowedOrigin: string): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  if (origin === allowedOrigin) return true;
+  const host = req.headers.host;
+  return Boolean(host) && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
 export function attachShellSocket(server: Server, deps: SocketDeps): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
 
@@ -46,7 +59,7 @@ export function attachShellSocket(server: Server, deps: SocketDeps): WebSocketSe
     if (url.pathname !== SHELL_PATH) return; // another feature's WebSocket
     socket.on('error', () => socket.destroy());
     // Browsers always send Origin on WebSocket requests; a page on another site must not drive a learner's shell.
-    if (req.headers.origin !== deps.allowedOrigin) return refuse(socket, 403, 'Forbidden');
+    if (!sameOrigin(req, deps.allowedOrigin)) return refuse(socket, 403, 'Forbidden');
     deps.authenticate(req).then(
       (user) => wss.handleUpgrade(req, socket, head, (ws) => void connected(ws, user, url)),
       (err) => {
