@@ -130,6 +130,25 @@ export function progressRepo(db: Kysely<Database>) {
       return row?.last ? new Date(row.last) : undefined;
     },
 
+    /**
+     * When the learner began the lab: their first attempt at it, or their enrolment in a class that teaches it, whichever
+     * came first. Never their account's creation: a learner who signed up months ago did not begin the lab then.
+     */
+    async labStartedAt(userId: string, labId: string): Promise<Date | undefined> {
+      const [attempt, enrolment] = await Promise.all([
+        db.selectFrom('attempts').select((eb) => eb.fn.min('created_at').as('first')).where('user_id', '=', userId).where('lab_id', '=', labId).executeTakeFirst(),
+        db
+          .selectFrom('enrollments')
+          .innerJoin('classes', 'classes.id', 'enrollments.class_id')
+          .select((eb) => eb.fn.min('enrollments.joined_at').as('first'))
+          .where('enrollments.user_id', '=', userId)
+          .where('classes.lab_id', '=', labId)
+          .executeTakeFirst(),
+      ]);
+      const times = [attempt?.first, enrolment?.first].filter((t): t is string => Boolean(t)).map((t) => new Date(t).getTime());
+      return times.length ? new Date(Math.min(...times)) : undefined;
+    },
+
     async attempts(userId: string, labId: string, limit = 100, stepId?: string): Promise<Attempt[]> {
       let query = db.selectFrom('attempts').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId);
       if (stepId) query = query.where('step_id', '=', stepId);

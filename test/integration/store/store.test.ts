@@ -19,6 +19,36 @@ const attempt = (userId: string, stepId: string, status: 'passed' | 'failed', at
 });
 
 describe('store', () => {
+  it('labStartedAt: none before anything; the first attempt at this lab; an earlier enrolment in a class for it wins; other labs do not count', async () => {
+    const store = await openStore(database.options);
+    try {
+      const user = (await store.users.create({ email: 'ben@example.com', name: 'Ben', passwordHash: 'x', role: 'learner' }))!;
+      const teacher = (await store.users.create({ email: 'tess@example.com', name: 'Tess', passwordHash: 'x', role: 'instructor' }))!;
+      expect(await store.progress.labStartedAt(user.id, 'vpc-flow-logs')).toBeUndefined();
+
+      await store.progress.recordAttempt({ ...attempt(user.id, 'vpcs', 'failed', '2026-11-27T10:00:00Z'), labId: 'other-lab' });
+      expect(await store.progress.labStartedAt(user.id, 'vpc-flow-logs')).toBeUndefined();
+      await store.progress.recordAttempt(attempt(user.id, 'vpcs', 'failed', '2026-11-27T12:00:00Z'));
+      await store.progress.recordAttempt(attempt(user.id, 'vpcs', 'passed', '2026-11-27T13:00:00Z'));
+      expect((await store.progress.labStartedAt(user.id, 'vpc-flow-logs'))?.toISOString()).toBe('2026-11-27T12:00:00.000Z');
+
+      // Enrolling now is later than the first attempt: the attempt stays the start.
+      const klass = await store.classes.create({ name: 'Networking 101', labId: 'vpc-flow-logs', instructorId: teacher.id });
+      await store.classes.enroll(klass.id, user.id);
+      expect((await store.progress.labStartedAt(user.id, 'vpc-flow-logs'))?.toISOString()).toBe('2026-11-27T12:00:00.000Z');
+
+      // A learner who enrolled and has not checked yet began when they enrolled.
+      const newcomer = (await store.users.create({ email: 'cy@example.com', name: 'Cy', passwordHash: 'x', role: 'learner' }))!;
+      const before = Date.now();
+      await store.classes.enroll(klass.id, newcomer.id);
+      const began = (await store.progress.labStartedAt(newcomer.id, 'vpc-flow-logs'))!.getTime();
+      expect(began).toBeGreaterThanOrEqual(before - 1000);
+      expect(began).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await store.close();
+    }
+  });
+
   it('progress survives a restart: write, close the store, reopen, read', async () => {
     const first = await openStore(database.options);
     const user = (await first.users.create({ email: 'ada@example.com', name: 'Ada', passwordHash: 'x', role: 'learner' }))!;
