@@ -12,6 +12,9 @@ import { makeUser, signedIn, csrfToken } from '../../helpers/app';
 import { motoForThisFile } from '../../helpers/moto';
 import { awsCli, createSandboxContext, runAsLearner, type SandboxTestContext } from '../../helpers/sandbox';
 
+// Each test runs the real AWS CLI several times (about a second per call on a busy machine).
+jest.setTimeout(180_000);
+
 const moto = motoForThisFile();
 let ctx: SandboxTestContext;
 

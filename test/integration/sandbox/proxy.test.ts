@@ -18,7 +18,7 @@ import { inMotoAccount } from '../../../server/sandbox/moto-process';
 import { sandboxProxy, type ProxyOptions, type SandboxKey } from '../../../server/sandbox/proxy';
 import { startMoto, type Moto } from '../../helpers/moto';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const REGION = 'us-east-1';
 

@@ -10,6 +10,9 @@ import { ManagedMoto } from '../../../server/sandbox/moto-supervisor';
 import { SANDBOX_MESSAGES } from '../../../server/sandbox/sandbox';
 import { csrfToken, makeUser, signedIn } from '../../helpers/app';
 
+// Starting Verilab starts moto (a few seconds on a busy machine), and one test waits for moto to come back.
+jest.setTimeout(120_000);
+
 let dir: string;
 let running: Running | undefined;
 let lines: string[];
