@@ -153,7 +153,7 @@ describe('sandbox accounts', () => {
     const refusedKey = await awsCli(old, ['sts', 'get-caller-identity']);
     expect(refusedKey.code).not.toBe(0);
     expect(refusedKey.stderr).toContain('InvalidClientTokenId');
-    const vpcs = await awsCli(fresh, ['ec2', 'describe-vpcs', '--filters', 'Name=cidr-block,Values=10.1.0.0/16', '--query', 'length(Vpcs)', '--output', 'text']);
+    const vpcs = await awsCli(fresh, ['ec2', 'describe-vpcs', '--filters', 'Name=cidr,Values=10.1.0.0/16', '--query', 'length(Vpcs)', '--output', 'text']);
     expect(vpcs.stdout.trim()).toBe('0');
     expect(await ctx.store.progress.attempts(user.id, 'vpc-flow-logs', 10)).toHaveLength(1);
     // Checks now read the new account.
