@@ -1,5 +1,5 @@
 // Evaluates a role's trust policy for a cross-account AssumeRole with an ExternalId: AWS does this itself, moto does not, so the sandbox must.
-import { actionMatches, ASSUME_ROLE, decodePolicyDocument, wildcardMatch } from '../verify/policy';
+import { actionMatches, ASSUME_ROLE, decodePolicyDocument, wildcardMatch } from '../labs/kit/policy';
 
 type Json = Record<string, unknown>;
 

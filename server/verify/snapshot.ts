@@ -123,7 +123,7 @@ export interface LogGroup {
   creationTime?: number;
 }
 
-/** One flow log record in the default version 2 format; `null` where the record has `-`. */
+/** One flow log record, read by its flow log's LogFormat; `null` where the record has `-` or its format lacks the field. */
 export interface FlowRecord {
   logStreamName: string;
   version: number | null;
@@ -146,7 +146,7 @@ export interface FlowRecord {
 export interface FlowRecordSet {
   logGroupName: string;
   records: FlowRecord[];
-  /** Lines that were not version 2 records (a custom format): counted so a check can say so. */
+  /** Lines that fit none of the LogFormats of the flow logs delivering to the group: counted so a check can say so. */
   unparsed: number;
   /** True when more events existed than were read. */
   truncated: boolean;
@@ -170,6 +170,8 @@ export interface IamRolePolicy {
   arn?: string;
   /** null when the document could not be read. */
   document: PolicyDocument | null;
+  /** Why the document could not be read, naming the IAM action that was denied (GetRolePolicy, GetPolicy, GetPolicyVersion). */
+  unreadable?: { reason: string; permission?: string };
 }
 
 export interface IamRole {

@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CheckContext, CheckLine, StepResult } from '../../server/labs/check-types';
+import type { Found } from '../../server/labs/kit/results';
+import { loadLabs } from '../../server/labs/loader';
+import { LABS_DIR } from '../../server/paths';
 import type { AccountSnapshot, Need, Part } from '../../server/verify/snapshot';
 
 export const SNAPSHOTS = path.join(__dirname, '..', 'fixtures', 'snapshots');
@@ -33,9 +36,17 @@ export function only<T>(items: T[], match: (item: T) => boolean): T {
   return found[0];
 }
 
-/** The lab began at 09:00 and the learner checks at 11:00 (the fixtures' timeline). */
+let labs: ReturnType<typeof loadLabs> | undefined;
+
+/** The step order of a real lab, read from its lab.md as the engine reads it (the labs are loaded once per test file). */
+export function stepsOf(labId = 'vpc-flow-logs'): readonly string[] {
+  labs ??= loadLabs(LABS_DIR);
+  return labs.get(labId)!.steps.map((s) => s.id);
+}
+
+/** The lab began at 09:00 and the learner checks at 11:00 in us-east-1 (the fixtures' timeline), steps as lab.md orders them. */
 export function checkContext(overrides: Partial<CheckContext> = {}): CheckContext {
-  return { labStartedAt: new Date('2024-06-10T09:00:00Z'), now: new Date('2024-06-10T11:00:00Z'), ...overrides };
+  return { labStartedAt: new Date('2024-06-10T09:00:00Z'), now: new Date('2024-06-10T11:00:00Z'), region: 'us-east-1', steps: stepsOf(), ...overrides };
 }
 
 /** The line with this label; fails the test with the labels it has when there is none. */
@@ -48,4 +59,10 @@ export function lineOf(result: StepResult, label: string): CheckLine {
 /** Labels of the lines that did not pass, to assert exactly which ones failed. */
 export function failingLabels(result: StepResult): string[] {
   return result.checks.filter((c) => c.ok !== true).map((c) => c.label);
+}
+
+/** The hint of a kit finding that should have failed; fails the test when it passed or is unknown instead. */
+export function hintOf(piece: Found<unknown>): string {
+  if (piece.ok !== false) throw new Error(`expected a missing piece, got ${JSON.stringify(piece)}`);
+  return piece.hint;
 }

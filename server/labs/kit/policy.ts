@@ -1,5 +1,5 @@
-// IAM policy helpers for the checks: decode and normalise documents, match wildcards, decide trust and permissions.
-import type { PolicyDocument } from './snapshot';
+// IAM policy documents: decode and normalise them, match wildcards, and evaluate actions and trust.
+import type { PolicyDocument } from '../../verify/snapshot';
 
 export type Effect = 'Allow' | 'Deny';
 

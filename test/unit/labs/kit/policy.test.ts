@@ -9,7 +9,7 @@ import {
   trustedServices,
   trustsService,
   wildcardMatch,
-} from '../../../server/verify/policy';
+} from '../../../../server/labs/kit/policy';
 
 const FLOW_LOGS = 'vpc-flow-logs.amazonaws.com';
 const GROUP_ARNS = logGroupArns('us-east-1', '111122223333', 'vpc-flow-logs-lab');

@@ -9,7 +9,7 @@ import {
   parseIpv4,
   prefixLength,
   sameCidr,
-} from '../../../server/verify/cidr';
+} from '../../../../server/labs/kit/cidr';
 
 describe('cidr: parsing', () => {
   it('parseIpv4: reads a dotted quad as an unsigned 32-bit number and formats it back', () => {
