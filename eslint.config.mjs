@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'public/vendor/'] },
+  { ignores: ['dist/', 'dist-scripts/', 'node_modules/', 'data/', 'coverage/', 'public/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

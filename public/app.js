@@ -78,7 +78,9 @@
         if (item) {
           item.className = item.className.replace(/status-[a-z-]+/, 'status-' + result.body.status);
           var mark = item.querySelector('.status-mark');
-          if (mark) { mark.title = result.body.status; mark.setAttribute('aria-label', result.body.status); }
+          if (mark) mark.title = result.body.status;
+          var spoken = item.querySelector('.step-status');
+          if (spoken) spoken.textContent = ', ' + result.body.status;
         }
       }).catch(function () {
         if (status) status.textContent = 'Could not reach Verilab. Check your connection and try again.';

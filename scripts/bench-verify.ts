@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { STEP_IDS, deployVerifierRole, motoLabClients, solve } from '../labs/vpc-flow-logs/solve';
+import { labStepIds, deployVerifierRole, motoLabClients, solve } from '../labs/vpc-flow-logs/solve';
 import { loadLabs } from '../server/labs/loader';
 import { loadCheckRegistry } from '../server/labs/registry';
 import { LABS_DIR } from '../server/paths';
@@ -67,16 +67,13 @@ async function main() {
   try {
     // The learner builds the whole lab and deploys the verifier role, straight to moto (not timed).
     const learner = motoLabClients(moto.url, LEARNER, REGION);
-    await solve(learner, STEP_IDS);
+    await solve(learner, labStepIds());
     const roleArn = await deployVerifierRole(learner.cloudformation, { externalId: EXTERNAL_ID, trustedAccountId: VERILAB });
 
-    process.env.AWS_ENDPOINT_URL = proxy.url;
-    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
     const labs = loadLabs(LABS_DIR);
     const lab = labs.get('vpc-flow-logs')!;
     const checks = loadCheckRegistry(labs);
-    const sessions = new AwsSessions({ timeoutMs: 10_000, maxAttempts: 3 });
+    const sessions = new AwsSessions({ timeoutMs: 10_000, maxAttempts: 3, endpoint: () => proxy.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const aws = await sessions.forRole({ roleArn, externalId: EXTERNAL_ID, region: REGION, sessionName: 'bench' });
 
     const oneCall: number[] = [];

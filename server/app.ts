@@ -10,15 +10,16 @@ import type { Store } from './store';
 import { authRouter } from './web/auth-router';
 import type { AwsSessions } from './verify/aws-session';
 import type { VerifyEngine } from './verify/engine';
-import { classRouter } from './web/class-router';
+import { classRouter, joinRouter } from './web/class-router';
 import { connectRouter } from './web/connect-router';
-import { errorHandler, notFound } from './web/error-handler';
-import { labRouter } from './web/lab-router';
+import { errorHandler, notFound, rejectMalformedPath } from './web/error-handler';
+import { labRouters } from './web/lab-router';
+import { requestLog } from './web/request-log';
 import type { Sandbox } from './sandbox/sandbox';
 import { sandboxConnectRouter, sandboxLostNotice } from './web/sandbox-router';
 import type { ShellService } from './sandbox/shell';
-import { shellAvailability, shellRouter } from './web/shell-router';
-import { csrf, loadSession, securityHeaders } from './web/security';
+import { shellAvailability, shellFilesRouter, shellRouter } from './web/shell-router';
+import { csrf, loadSession, requireUser, securityHeaders } from './web/security';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -53,6 +54,8 @@ export function buildApp(deps: AppDeps): Express {
   app.locals.currentUser = undefined;
   app.locals.csrfToken = '';
 
+  // First, so that every response (the health check, static files and the signing proxy included) carries a request id.
+  app.use(requestLog(deps.logger));
   app.use(securityHeaders(secure));
   app.get('/healthz', async (_req, res) => {
     await store.ping();
@@ -63,6 +66,7 @@ export function buildApp(deps: AppDeps): Express {
   // The signing proxy reads the raw body (its signature covers it) and has its own AWS-style errors: it comes before the parsers, sessions and CSRF.
   if (sandbox) app.use('/sandbox/aws', sandbox.proxy);
 
+  app.use(rejectMalformedPath);
   // Parsers come before the CSRF check, which reads the token from the parsed body.
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
@@ -78,15 +82,25 @@ export function buildApp(deps: AppDeps): Express {
     });
   }
 
+  // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
-  app.use(labRouter({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) }));
-  if (sandbox) {
-    app.use(sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok }));
-  }
+  const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) });
+  app.use(lab.pages);
+  app.use(shellFilesRouter());
+
+  // Each signed-in area states its guard once, here; the instructor's part of /classes states its own inside.
+  app.use('/labs', requireUser, lab.learner);
+  app.use(
+    '/connect',
+    requireUser,
+    sandbox
+      ? sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok })
+      : connectRouter({ labs, store, aws: deps.aws, config }),
+  );
   // In AWS mode /shell explains that AWS CloudShell is the shell to use.
-  app.use(shellRouter({ shell: sandbox?.shell, mode: config.mode }));
-  app.use(connectRouter({ labs, store, aws: deps.aws, config }));
-  app.use(classRouter({ labs, store, publicUrl: config.publicUrl }));
+  app.use('/shell', requireUser, shellRouter({ shell: sandbox?.shell, mode: config.mode }));
+  app.use('/classes', requireUser, classRouter({ labs, store, publicUrl: config.publicUrl }));
+  app.use('/join', requireUser, joinRouter({ labs, store }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -5,7 +5,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { accountOfArn } from './policy';
+import { accountOfArn } from '../labs/kit/policy';
 import { assumeRoleError, upstreamError } from './aws-errors';
 
 export interface AwsSettings {

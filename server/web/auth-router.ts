@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, verifyPassword } from '../auth/passwords';
 import type { Store } from '../store';
 import { CONTROL, parseForm, plainText, safeNext, validationError, type FieldErrors } from './forms';
+import { respond } from './respond';
 import { authRateLimit, endSession, startSession, type CookieOptions } from './security';
 
 export const AUTH_MESSAGES = {
@@ -43,8 +44,9 @@ interface Deps {
 }
 
 function renderForm(req: Request, res: Response, view: 'login' | 'signup', status: number, values: Record<string, string>, errors: FieldErrors = {}, formError?: string) {
-  if (req.accepts(['html', 'json']) === 'json' && status >= 400) throw validationError(formError ? { form: formError, ...errors } : errors, status);
-  res.status(status).render(view, { title: view === 'login' ? 'Sign in' : 'Sign up', values, errors, formError, next: safeNext(values.next ?? req.query.next, '') });
+  const page = () => res.status(status).render(view, { title: view === 'login' ? 'Sign in' : 'Sign up', values, errors, formError, next: safeNext(values.next ?? req.query.next, '') });
+  if (status < 400) return page();
+  return respond(req, res, { json: () => { throw validationError(formError ? { form: formError, ...errors } : errors, status); }, html: page });
 }
 
 export function authRouter({ store, cookies, authRateLimitPer15Min }: Deps): Router {

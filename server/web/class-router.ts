@@ -1,4 +1,4 @@
-// Classes: instructors create them and follow their learners; learners join them with a code or link.
+// Classes: instructors create them and follow their learners (/classes); learners join them with a code or link (/join).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
@@ -7,7 +7,8 @@ import type { Store } from '../store';
 import type { ClassInfo } from '../store/classes';
 import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
-import { requireInstructor, requireUser } from './security';
+import { respond } from './respond';
+import { requireInstructor } from './security';
 
 export const CLASS_MESSAGES = {
   CLASS_NOT_FOUND: 'There is no class here, or it is not one of yours.',
@@ -32,6 +33,7 @@ interface Deps {
   publicUrl: string;
 }
 
+/** Mounted at /classes behind requireUser: everyone's own list, then the instructor's area. */
 export function classRouter({ labs, store, publicUrl }: Deps): Router {
   const router = Router();
   const createSchema = z.object({
@@ -49,7 +51,6 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
 
   async function renderClasses(req: Request, res: Response, status = 200, state: { errors?: FieldErrors; values?: Record<string, string> } = {}) {
     const user = req.user!;
-    if (status >= 400 && req.accepts(['html', 'json']) === 'json') throw validationError(state.errors ?? {}, status);
     const classes = user.role === 'instructor' ? await store.classes.listForInstructor(user.id) : await store.classes.listForLearner(user.id);
     res.status(status).render('classes', {
       title: user.role === 'instructor' ? 'Your classes' : 'My classes',
@@ -62,26 +63,22 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     });
   }
 
-  async function join(req: Request, res: Response, rawCode: unknown, onError: (errors: FieldErrors, status: number) => Promise<void>) {
-    const form = parseForm(joinSchema, { code: rawCode });
-    if (!form.ok) return onError(form.errors, 400);
-    if (req.user!.role === 'instructor') return onError({ code: CLASS_MESSAGES.INSTRUCTOR_CANNOT_JOIN }, 403);
-    const found = await store.classes.findByJoinCode(form.data.code);
-    if (!found) return onError({ code: CLASS_MESSAGES.JOIN_CODE_UNKNOWN }, 404);
-    await store.classes.enroll(found.id, req.user!.id);
-    res.redirect(303, `/classes?joined=${encodeURIComponent(found.id)}`);
-  }
+  router.get('/', (req, res) => renderClasses(req, res));
 
-  router.get('/classes', requireUser, (req, res) => renderClasses(req, res));
+  // Everything below is the instructor's: creating a class and following its learners.
+  router.use(requireInstructor);
 
-  router.post('/classes', requireInstructor, async (req, res) => {
+  router.post('/', async (req, res) => {
     const form = parseForm(createSchema, req.body);
-    if (!form.ok) return renderClasses(req, res, 400, { errors: form.errors, values: form.values });
+    if (!form.ok) {
+      const errors = form.errors;
+      return respond(req, res, { json: () => { throw validationError(errors); }, html: () => renderClasses(req, res, 400, { errors, values: form.values }) });
+    }
     const created = await store.classes.create({ name: form.data.name, labId: form.data.labId, instructorId: req.user!.id });
     res.redirect(303, `/classes/${created.id}`);
   });
 
-  router.get('/classes/:classId', requireInstructor, async (req, res) => {
+  router.get('/:classId', async (req, res) => {
     const cls = await ownClass(req);
     const lab = labs.get(cls.labId);
     const members = await store.classes.members(cls.id);
@@ -91,7 +88,7 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     res.render('class', { title: cls.name, cls, lab, members, status, joinLink: `${publicUrl}/join/${cls.joinCode}` });
   });
 
-  router.get('/classes/:classId/learners/:userId', requireInstructor, async (req, res) => {
+  router.get('/:classId/learners/:userId', async (req, res) => {
     const cls = await ownClass(req);
     const learnerId = String(req.params.userId);
     if (!UUID.test(learnerId) || !(await store.classes.isMember(cls.id, learnerId))) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
@@ -106,11 +103,28 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     res.render('learner', { title: `${learner.name} · ${cls.name}`, cls, lab, learner, progress, reflections, attempts });
   });
 
-  router.get('/join', requireUser, (req, res) => {
+  return router;
+}
+
+/** Mounted at /join behind requireUser: a learner joins a class with its code or its link. */
+export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
+  const router = Router();
+
+  async function join(req: Request, res: Response, rawCode: unknown, onError: (errors: FieldErrors, status: number) => Promise<void>) {
+    const form = parseForm(joinSchema, { code: rawCode });
+    if (!form.ok) return onError(form.errors, 400);
+    if (req.user!.role === 'instructor') return onError({ code: CLASS_MESSAGES.INSTRUCTOR_CANNOT_JOIN }, 403);
+    const found = await store.classes.findByJoinCode(form.data.code);
+    if (!found) return onError({ code: CLASS_MESSAGES.JOIN_CODE_UNKNOWN }, 404);
+    await store.classes.enroll(found.id, req.user!.id);
+    res.redirect(303, `/classes?joined=${encodeURIComponent(found.id)}`);
+  }
+
+  router.get('/', (req, res) => {
     res.render('join', { title: 'Join a class', cls: undefined, code: '', errors: {} });
   });
 
-  router.get('/join/:code', requireUser, async (req, res) => {
+  router.get('/:code', async (req, res) => {
     const code = normaliseJoinCode(String(req.params.code));
     const found = JOIN_CODE.test(code) ? await store.classes.findByJoinCode(code) : undefined;
     if (!found) throw new NotFoundError('JOIN_CODE_UNKNOWN', CLASS_MESSAGES.JOIN_CODE_UNKNOWN);
@@ -118,11 +132,13 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     res.render('join', { title: `Join ${found.name}`, cls: found, labTitle: labs.get(found.labId)?.title ?? found.labId, code, already, errors: {} });
   });
 
-  router.post('/join', requireUser, (req, res) =>
-    join(req, res, (req.body as Record<string, unknown>)?.code, async (errors, status) => {
-      if (req.accepts(['html', 'json']) === 'json') throw validationError(errors, status);
-      res.status(status).render('join', { title: 'Join a class', cls: undefined, code: String((req.body as Record<string, unknown>)?.code ?? '').slice(0, 40), errors });
-    }),
+  router.post('/', (req, res) =>
+    join(req, res, (req.body as Record<string, unknown>)?.code, (errors, status) =>
+      respond(req, res, {
+        json: () => { throw validationError(errors, status); },
+        html: () => res.status(status).render('join', { title: 'Join a class', cls: undefined, code: String((req.body as Record<string, unknown>)?.code ?? '').slice(0, 40), errors }),
+      }),
+    ),
   );
 
   return router;

@@ -1,25 +1,18 @@
 // Connecting a learner's AWS account: their ExternalId, the verifier role template and command, and the role ARN they paste.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { AppError, NotFoundError } from '../errors';
+import { AppError } from '../errors';
 import { VERIFIER_TEMPLATE_FILE as TEMPLATE_FILE, type Lab, type LabCatalog } from '../labs/types';
 import type { Store } from '../store';
 import type { AwsConnection } from '../store/connections';
-import { readFailure } from '../verify/aws-errors';
 import type { AwsSessions } from '../verify/aws-session';
+import { REGION, REGIONS, ROLE_ARN, connectRole } from '../verify/connect-service';
 import { parseForm, validationError, type FieldErrors } from './forms';
-import { requireUser } from './security';
+import { respond } from './respond';
 
-export const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-export const REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
-  'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2', 'sa-east-1',
-];
 const STACK_NAME = 'verilab-verifier';
 
 const connectSchema = z.object({
@@ -89,51 +82,23 @@ export function connectRouter({ labs, store, aws, config }: Deps): Router {
     });
   }
 
-  router.get('/connect', requireUser, (req, res) => render(req, res));
+  // Mounted at /connect behind requireUser.
+  router.get('/', (req, res) => render(req, res));
 
-  router.post('/connect', requireUser, async (req, res) => {
-    const json = req.accepts(['html', 'json']) === 'json';
+  router.post('/', async (req, res) => {
     const form = parseForm(connectSchema, req.body);
     if (!form.ok) {
-      if (json) throw validationError(form.errors);
-      return render(req, res, 400, { errors: form.errors, values: form.values });
+      const errors = form.errors;
+      return respond(req, res, { json: () => { throw validationError(errors); }, html: () => render(req, res, 400, { errors, values: form.values }) });
     }
-    const user = req.user!;
-    const connection = await store.connections.ensure(user.id, { mode: config.mode, region: form.data.region });
-    const role = { roleArn: form.data.roleArn, externalId: connection.externalId, region: form.data.region, sessionName: `connect-${user.id.slice(0, 8)}` };
-    aws.forget(role);
-    let failure: AppError | undefined;
+    let connected;
     try {
-      const clients = await aws.forRole(role);
-      // One small read proves the role can look, not only that it can be assumed.
-      await clients.ec2.send(new DescribeVpcsCommand({ MaxResults: 5 })).catch((err: unknown) => {
-        const why = readFailure(err, 'ec2:DescribeVpcs');
-        throw new AppError(422, 'ROLE_CANNOT_READ', `Verilab assumed the role, but could not read your VPCs in ${form.data.region}: ${why.reason}.`, {
-          hint: 'Deploy the verifier role template shown on this page: it grants exactly the read permissions the checks use.',
-        });
-      });
+      connected = await connectRole({ store, aws, mode: config.mode }, req.user!.id, form.data);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      failure = err;
+      return respond(req, res, { json: () => { throw err; }, html: () => render(req, res, err.status, { failure: err, values: { ...form.data } }) });
     }
-    if (failure) {
-      if (json) throw failure;
-      return render(req, res, failure.status, { failure, values: { roleArn: form.data.roleArn, region: form.data.region } });
-    }
-    const accountId = ROLE_ARN.exec(form.data.roleArn)![2];
-    await store.connections.saveRole(user.id, { roleArn: form.data.roleArn, region: form.data.region, accountId, verifiedAt: new Date() });
-    if (json) {
-      res.json({ connected: true, accountId, region: form.data.region, roleArn: form.data.roleArn });
-      return;
-    }
-    return render(req, res, 200, { connected: true });
-  });
-
-  router.get('/labs/:labId/verifier-role.yaml', (req, res) => {
-    const lab = labs.get(String(req.params.labId));
-    const file = lab && path.join(lab.dir, TEMPLATE_FILE);
-    if (!file || !fs.existsSync(file)) throw new NotFoundError('NOT_FOUND', 'This lab has no verifier role template.');
-    res.type('text/yaml').attachment(TEMPLATE_FILE).send(fs.readFileSync(file, 'utf8'));
+    return respond(req, res, { json: () => res.json({ connected: true, ...connected }), html: () => render(req, res, 200, { connected: true }) });
   });
 
   return router;

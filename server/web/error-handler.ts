@@ -1,10 +1,24 @@
-// The one error handler and the 404 fallback: HTML or JSON by Accept; unknown errors are logged, never shown.
+// The one error handler, the 404 fallback and the malformed-address check: HTML or JSON by Accept; unknown errors are logged, never shown.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError, MESSAGES, NotFoundError, isAppError } from '../errors';
+import { respond } from './respond';
 
 export const notFound: RequestHandler = (_req, _res, next) => {
   next(new NotFoundError());
+};
+
+/**
+ * A path with a malformed %-escape is a 400 wherever it points. The router would find that out only when it decodes a
+ * route's parameters, which is after an area's guard has run: an anonymous visitor would be sent to sign in instead.
+ */
+export const rejectMalformedPath: RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch (err) {
+    return next(Object.assign(err as URIError, { status: 400 }));
+  }
+  next();
 };
 
 /**
@@ -28,18 +42,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = isAppError(err) && err.expose ? err : fromHttpError(err);
     const error = known ?? new AppError(500, 'INTERNAL', MESSAGES.INTERNAL);
-    if (!known) logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (!known) logger.error({ err, reqId: req.id, method: req.method, url: req.originalUrl.split('?', 1)[0] }, 'unhandled error');
     if (res.headersSent) {
       res.end();
       return;
     }
     res.status(error.status);
     if (error.status === 429 && error.details?.retryAfterSeconds) res.set('Retry-After', String(error.details.retryAfterSeconds));
-    const wantsJson = req.accepts(['html', 'json']) === 'json';
-    if (wantsJson) {
-      res.json({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } });
-      return;
-    }
-    res.render('error', { title: error.status === 404 ? 'Not found' : 'Error', error });
+    return respond(req, res, {
+      json: () => res.json({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ?? {}) } }),
+      html: () => res.render('error', { title: error.status === 404 ? 'Not found' : 'Error', error }),
+    });
   };
 }

@@ -3,7 +3,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { SANDBOX_MESSAGES, type Sandbox, type SandboxCredentials } from '../sandbox/sandbox';
-import { requireUser, wantsJson } from './security';
+import { respond, wantsJson } from './respond';
 
 export const SANDBOX_PROFILE = 'verilab';
 
@@ -26,7 +26,7 @@ export function profileCommands(c: SandboxCredentials, profile = SANDBOX_PROFILE
 /** Tells a learner, once, on the first page after moto lost their sandbox (and prepares it again). */
 export function sandboxLostNotice(sandbox: Sandbox, logger: Logger): RequestHandler {
   return async (req, res, next) => {
-    if (req.user && req.method === 'GET' && req.accepts(['html', 'json']) === 'html') {
+    if (req.user && req.method === 'GET' && !wantsJson(req)) {
       try {
         if (await sandbox.recoverLost(req.user.id)) res.locals.sandboxNotice = SANDBOX_MESSAGES.LOST;
       } catch (err) {
@@ -68,30 +68,29 @@ export function sandboxConnectRouter({ sandbox, shellAvailable }: Deps): Router 
     });
   }
 
-  router.get('/connect', requireUser, (req, res) => render(req, res));
+  // Mounted at /connect behind requireUser.
+  router.get('/', (req, res) => render(req, res));
 
-  router.post('/connect', requireUser, () => {
+  router.post('/', () => {
     throw new AppError(409, 'SANDBOX_NOTHING_TO_CONNECT', 'In sandbox mode there is nothing to connect: Verilab checks your work in your sandbox account.');
   });
 
-  router.get('/connect/sandbox/credentials', requireUser, async (req, res) => {
+  router.get('/sandbox/credentials', async (req, res) => {
     const c = await sandbox.credentials(req.user!.id);
     res.set('Cache-Control', 'no-store');
     res.json({ accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, endpointUrl: c.endpointUrl });
   });
 
-  router.post('/connect/sandbox/reset', requireUser, async (req, res) => {
+  router.post('/sandbox/reset', async (req, res) => {
     const confirmed = req.body?.confirm === 'yes';
     if (!confirmed) {
-      if (wantsJson(req)) throw new AppError(400, 'RESET_NOT_CONFIRMED', RESET_MESSAGES.CONFIRM, { details: { fields: { confirm: RESET_MESSAGES.CONFIRM } } });
-      return render(req, res, 400, { error: RESET_MESSAGES.CONFIRM });
+      return respond(req, res, {
+        json: () => { throw new AppError(400, 'RESET_NOT_CONFIRMED', RESET_MESSAGES.CONFIRM, { details: { fields: { confirm: RESET_MESSAGES.CONFIRM } } }); },
+        html: () => render(req, res, 400, { error: RESET_MESSAGES.CONFIRM }),
+      });
     }
     const row = await sandbox.reset(req.user!.id);
-    if (wantsJson(req)) {
-      res.json({ reset: true, accountId: row.accountId });
-      return;
-    }
-    return render(req, res, 200, { notice: SANDBOX_MESSAGES.RESET });
+    return respond(req, res, { json: () => res.json({ reset: true, accountId: row.accountId }), html: () => render(req, res, 200, { notice: SANDBOX_MESSAGES.RESET }) });
   });
 
   return router;

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { AppError } from '../errors';
 import type { Store } from '../store';
 import type { User } from '../store/users';
+import { wantsJson } from './respond';
 
 export const SESSION_COOKIE = 'verilab_session';
 export const CSRF_COOKIE = 'verilab_csrf';
@@ -126,11 +127,6 @@ export function csrf(secret: string, opts: CookieOptions) {
   };
 
   return { issue, verify };
-}
-
-/** True when the client asked for JSON rather than a page (the in-place forms and API callers). */
-export function wantsJson(req: Request): boolean {
-  return req.accepts(['html', 'json']) === 'json';
 }
 
 export const requireUser: RequestHandler = (req, res, next) => {

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { ShellService } from '../sandbox/shell';
-import { requireUser } from './security';
 
 export const SHELL_PAGE_MESSAGES = {
   AWS_MODE: 'This Verilab works in real AWS accounts, so use AWS CloudShell in the AWS console (the >_ icon in its top bar) for a shell with the AWS CLI.',
@@ -35,16 +34,22 @@ export async function shellAvailability(deps: ShellRouterDeps): Promise<{ shellA
   return a.ok ? { shellAvailable: true, shellUnavailableReason: '' } : { shellAvailable: false, shellUnavailableReason: `${a.reason} ${SHELL_PAGE_MESSAGES.USE_LOCAL}` };
 }
 
-export function shellRouter(deps: ShellRouterDeps): Router {
+/** The xterm.js files the shell page loads: open to everyone, like the rest of /static. */
+export function shellFilesRouter(): Router {
   const router = Router();
   const files = Object.fromEntries(Object.entries(XTERM_FILES).map(([name, [pkg, file]]) => [name, packageFile(pkg, file)]));
-
   router.get('/static/vendor/xterm/:file', (req: Request, res: Response, next) => {
     const file = files[String(req.params.file)];
     if (!file) return next();
     res.sendFile(file, { maxAge: '1h' });
   });
-  router.get('/shell', requireUser, async (_req, res) => {
+  return router;
+}
+
+/** The shell page, mounted at /shell behind requireUser. */
+export function shellRouter(deps: ShellRouterDeps): Router {
+  const router = Router();
+  router.get('/', async (_req, res) => {
     res.render('shell', { title: 'Cloud shell', ...(await shellAvailability(deps)) });
   });
   return router;

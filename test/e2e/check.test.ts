@@ -2,15 +2,14 @@
 import { solve } from '../../labs/vpc-flow-logs/solve';
 import { TEST_PASSWORD, createTestContext, makeUser, type TestContext } from '../helpers/app';
 import { launchBrowser, serve } from '../helpers/browser';
-import { LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, startMoto, useMotoEnvironment, type Moto } from '../helpers/moto';
+import { LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, startMoto, type Moto } from '../helpers/moto';
 
 let moto: Moto;
 let ctx: TestContext;
 let server: Awaited<ReturnType<typeof serve>>;
 beforeAll(async () => {
   moto = await startMoto();
-  useMotoEnvironment(moto);
-  ctx = await createTestContext({ VERILAB_MODE: 'aws', CHECK_RATE_LIMIT_SECONDS: '1' });
+  ctx = await createTestContext({ VERILAB_MODE: 'aws', CHECK_RATE_LIMIT_SECONDS: '1' }, { awsEndpoint: moto.url });
   server = await serve(ctx.app);
 });
 afterAll(async () => {

@@ -9,8 +9,8 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import { PUBLIC_DIR, VIEWS_DIR } from '../../server/paths';
 import { createShellService, type ShellService } from '../../server/sandbox/shell';
-import { shellRouter } from '../../server/web/shell-router';
-import { securityHeaders } from '../../server/web/security';
+import { shellFilesRouter, shellRouter } from '../../server/web/shell-router';
+import { requireUser, securityHeaders } from '../../server/web/security';
 import { silentLogger } from '../helpers/app';
 import { launchBrowser } from '../helpers/browser';
 
@@ -57,7 +57,9 @@ beforeAll(async () => {
     }
     next();
   });
-  app.use(shellRouter({ shell: service, mode: 'sandbox' }));
+  // Mounted as buildApp mounts them: the xterm files open to all, the page behind its guard.
+  app.use(shellFilesRouter());
+  app.use('/shell', requireUser, shellRouter({ shell: service, mode: 'sandbox' }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // Test factories: configuration, the real lab catalogue, an app over a private store, and signed-in agents.
 import path from 'node:path';
 import type { Express } from 'express';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import { hashPassword } from '../../server/auth/passwords';
 import { buildApp } from '../../server/app';
@@ -21,6 +21,8 @@ export const FIXTURES = path.join(ROOT_DIR, 'test', 'fixtures');
 export const silentLogger = pino({ level: 'silent' });
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const TEST_PASSWORD = 'correct horse battery';
+/** Verilab's own AWS keys in tests: what moto accepts, and harmless anywhere else. Hand the SDK a copy: it writes to the object. */
+export const TEST_AWS_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 const realLabs: Partial<Record<'aws' | 'sandbox', LabCatalog>> = {};
 /** The real labs folder, rendered for a mode (AWS unless asked), loaded once per test file (it is read-only). */
@@ -41,13 +43,22 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+export interface TestContextOptions {
+  /** Where Verilab's own AWS calls go (moto's URL); the real AWS endpoints when absent. */
+  awsEndpoint?: string;
+  /** The app's logger; silent unless a test reads the log. */
+  logger?: Logger;
+}
+
+/** An app over a private store; Verilab's AWS identity is always the test keys, never the developer's own credential chain. */
+export async function createTestContext(overrides: Record<string, string> = {}, options: TestContextOptions = {}): Promise<TestContext> {
   const { store, close } = await openTestStore();
   const config = testConfig(overrides);
   const checks = loadCheckRegistry(labs());
-  const aws = new AwsSessions(awsSettings(config));
-  const engine = new VerifyEngine({ labs: labs(), checks, store, aws, logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
-  const app = buildApp({ config, logger: silentLogger, labs: labs(), store, sessionSecret: TEST_SECRET, checks, aws, engine });
+  const { awsEndpoint, logger = silentLogger } = options;
+  const aws = new AwsSessions({ ...awsSettings(config), credentials: { ...TEST_AWS_CREDENTIALS }, ...(awsEndpoint ? { endpoint: () => awsEndpoint } : {}) });
+  const engine = new VerifyEngine({ labs: labs(), checks, store, aws, logger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const app = buildApp({ config, logger, labs: labs(), store, sessionSecret: TEST_SECRET, checks, aws, engine });
   return { app, store, aws, engine, close };
 }
 

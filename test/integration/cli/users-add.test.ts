@@ -6,23 +6,20 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/store';
 
 let database: TestDatabase;
 let env: NodeJS.ProcessEnv;
-const saved = { ...process.env };
 
 beforeEach(async () => {
   database = await createTestDatabase();
   // The CLI reads its configuration from the environment, as an operator would set it.
   env = database.options.kind === 'sqlite' ? { DATA_DIR: path.dirname(database.options.file) } : { DATABASE_URL: database.options.url };
-  Object.assign(process.env, env);
 });
 afterEach(async () => {
-  process.env = { ...saved };
   await database.destroy();
 });
 
 async function run(args: string[], password: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readPassword: async () => password });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readPassword: async () => password }, env);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

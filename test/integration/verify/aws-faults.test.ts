@@ -52,16 +52,9 @@ function emptyAccount() {
   iam.on(ListPoliciesCommand).resolves({ Policies: [] });
 }
 
-const saved = { ...process.env };
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
-  process.env.AWS_SECRET_ACCESS_KEY = 'example';
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_ENDPOINT_URL;
-});
-afterAll(() => {
-  process.env = { ...saved };
-});
+/** Verilab's own keys, given explicitly: no test reads or changes process.env. A getter, because the SDK writes to the object. */
+const keys = () => ({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example' });
+
 beforeEach(() => {
   sts.reset();
   ec2.reset();
@@ -137,11 +130,11 @@ describe('AssumeRole failures', () => {
   it('verilab verify: the role cannot be assumed, exit 2 with the reason', async () => {
     sts.on(AssumeRoleCommand).rejects(awsError('AccessDenied', 403));
     const err: string[] = [];
-    const code = await runCli(['verify', '--lab', 'vpc-flow-logs', '--role-arn', ROLE_ARN, '--external-id', 'verilab-x1', '--region', 'us-east-1'], {
-      out: () => undefined,
-      err: (l) => err.push(l),
-      readPassword: async () => '',
-    });
+    const code = await runCli(
+      ['verify', '--lab', 'vpc-flow-logs', '--role-arn', ROLE_ARN, '--external-id', 'verilab-x1', '--region', 'us-east-1'],
+      { out: () => undefined, err: (l) => err.push(l), readPassword: async () => '' },
+      { AWS_ACCESS_KEY_ID: keys().accessKeyId, AWS_SECRET_ACCESS_KEY: keys().secretAccessKey },
+    );
     expect(code).toBe(2);
     expect(err.join('\n')).toContain(`could not verify: Verilab could not assume the role ${ROLE_ARN}.`);
   });
@@ -150,7 +143,7 @@ describe('AssumeRole failures', () => {
 describe('reads that fail', () => {
   async function clients() {
     sts.on(AssumeRoleCommand).resolves(credentials);
-    return new AwsSessions({ timeoutMs: 2000, maxAttempts: 2 }).forRole({ roleArn: ROLE_ARN, externalId: 'verilab-x1', region: 'us-east-1', sessionName: 't' });
+    return new AwsSessions({ timeoutMs: 2000, maxAttempts: 2, credentials: keys() }).forRole({ roleArn: ROLE_ARN, externalId: 'verilab-x1', region: 'us-east-1', sessionName: 't' });
   }
 
   it('the role lacks ec2:DescribeFlowLogs: those checks say "could not check" naming it; the others still run', async () => {
@@ -161,7 +154,7 @@ describe('reads that fail', () => {
     expect(snapshot.flowLogs).toEqual({ ok: false, reason: 'the role lacks ec2:DescribeFlowLogs', permission: 'ec2:DescribeFlowLogs' });
     expect(snapshot.vpcs).toEqual({ ok: true, value: [] });
     // VPCs were readable, so the vpcs step fails for real (nothing built), not "unknown"
-    expect(checks.vpcs.run(snapshot, { now: new Date() }).checks.some((c) => c.ok === false)).toBe(true);
+    expect(checks.vpcs.run(snapshot, checkContext()).checks.some((c) => c.ok === false)).toBe(true);
 
     // In an account where everything else is done, the flow-log lines cannot be judged: unknown, never failed.
     const done = { ...loadSnapshot('vpc-flow-logs/complete'), flowLogs: snapshot.flowLogs };
@@ -197,11 +190,13 @@ describe('reads that fail', () => {
 async function fakeEndpoint(handler: http.RequestListener) {
   const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return () => {
-    delete process.env.AWS_ENDPOINT_URL;
-    server.closeAllConnections();
-    server.close();
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint: () => url,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
   };
 }
 
@@ -209,13 +204,13 @@ describe('through the real SDK stack', () => {
   it('EC2 throttling: the SDK retries up to the configured attempts, then the part says AWS throttled', async () => {
     ec2.restore();
     let hits = 0;
-    const close = await fakeEndpoint((_req, res) => {
+    const { endpoint, close } = await fakeEndpoint((_req, res) => {
       hits += 1;
       res.writeHead(503, { 'Content-Type': 'text/xml' });
       res.end('<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r1</RequestID></Response>');
     });
     try {
-      const sessions = new AwsSessions({ timeoutMs: 2000, maxAttempts: 3, credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' } });
+      const sessions = new AwsSessions({ timeoutMs: 2000, maxAttempts: 3, credentials: keys(), endpoint });
       const ec2Client = new EC2Client(sessions.clientConfig('us-east-1'));
       const { snapshot } = await gatherSnapshot({ accountId: '111111111111', region: 'us-east-1', ec2: ec2Client, iam: new IAMClient({}), logs: new CloudWatchLogsClient({}) }, ['vpcs'], { now: new Date() });
       expect(snapshot.vpcs).toEqual({ ok: false, reason: 'AWS throttled the request; check again in a minute' });
@@ -227,9 +222,9 @@ describe('through the real SDK stack', () => {
 
   it('an endpoint that never answers: AssumeRole gives up after the per-call timeout with a clear 504 message', async () => {
     sts.restore();
-    const close = await fakeEndpoint(() => undefined);
+    const { endpoint, close } = await fakeEndpoint(() => undefined);
     try {
-      const sessions = new AwsSessions({ timeoutMs: 300, maxAttempts: 1 });
+      const sessions = new AwsSessions({ timeoutMs: 300, maxAttempts: 1, credentials: keys(), endpoint });
       const started = Date.now();
       const err = await sessions.forRole({ roleArn: ROLE_ARN, externalId: 'verilab-x1', region: 'us-east-1', sessionName: 't' }).catch((e: unknown) => e);
       expect(err).toMatchObject({ status: 504, code: 'AWS_TIMEOUT', message: 'AWS did not answer in time. Check again in a moment.' });

@@ -6,7 +6,7 @@ import { LEARNER_ACCOUNT, REGION, createVerifierRole, learnerClients, motoForThi
 const moto = motoForThisFile();
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ VERILAB_MODE: 'aws', CHECK_RATE_LIMIT_SECONDS: '30' });
+  ctx = await createTestContext({ VERILAB_MODE: 'aws', CHECK_RATE_LIMIT_SECONDS: '30' }, { awsEndpoint: moto().url });
 });
 afterAll(() => ctx.close());
 

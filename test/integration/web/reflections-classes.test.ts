@@ -38,7 +38,7 @@ describe('reflections', () => {
     const page = await request(ctx.app).get(STEP).expect(200);
     expect(page.text).not.toContain('<textarea');
     expect(page.text).toContain('href="/login?next=%2Flabs%2Fvpc-flow-logs%2Fsteps%2Fping"');
-    expect(page.text).toContain('Why did the first ping fail?');
+    expect(page.text).toContain('What did you expect the ping to instance 2&#39;s private address to do');
   });
 });
 
