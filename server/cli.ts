@@ -1,15 +1,16 @@
 // The `verilab` command: serve, and the lab author's `labs check`.
 import { parseArgs } from 'node:util';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from './auth/passwords';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { LabLoadError, formatProblem, loadLabs } from './labs/loader';
-import { loadCheckRegistry } from './labs/registry';
+import { loadCheckRegistry, type CheckRegistry } from './labs/registry';
+import type { Lab } from './labs/types';
 import { databaseOptions, openStore } from './store';
 import { signupSchema } from './web/auth-router';
 import { AppError } from './errors';
-import { AwsSessions, awsSettings } from './verify/aws-session';
-import { runChecks } from './verify/engine';
-import { REGION, ROLE_ARN } from './web/connect-router';
+import { AwsSessions, awsSettings, type AwsSettings } from './verify/aws-session';
+import { runChecks, runCleanup } from './verify/engine';
+import { REGION, ROLE_ARN } from './verify/connect-service';
 
 const USAGE = `Usage: verilab <command> [options]
 
@@ -18,7 +19,7 @@ Commands:
   labs check [dir]      validate lab content (default: the configured labs folder)
   users add --email E --name N [--instructor] [--password-stdin]
                         create an account; asks for the password, or reads it from stdin
-  verify --lab L --role-arn ARN --external-id ID --region R [--step ID ...] [--json] [--started-at ISO]
+  verify --lab L --role-arn ARN --external-id ID --region R [--step ID ...] [--json] [--started-at ISO] [--cleanup]
                         check a lab in an AWS account through its verifier role (exit 0 all passed,
                         1 some failed, 2 could not verify)
   help                  show this message
@@ -116,7 +117,11 @@ export async function labsCheck(args: string[], io: Io): Promise<number> {
   const dir = positionals[0] ?? loadConfig().labsDir;
   try {
     const catalog = loadLabs(dir);
-    for (const lab of catalog.labs) io.out(`ok  ${lab.id}: ${lab.steps.length} steps (${lab.steps.map((s) => s.id).join(', ')})`);
+    // The checks are part of a lab: a missing or inconsistent checks module is reported like a Markdown mistake.
+    const registry = loadCheckRegistry(catalog);
+    for (const lab of catalog.labs) {
+      io.out(`ok  ${lab.id}: ${lab.steps.length} steps (${lab.steps.map((s) => s.id).join(', ')}), ${registry.has(lab.id) ? 'checked automatically' : 'no automatic checks'}`);
+    }
     return 0;
   } catch (err) {
     if (!(err instanceof LabLoadError)) throw err;
@@ -124,6 +129,22 @@ export async function labsCheck(args: string[], io: Io): Promise<number> {
     for (const p of err.problems) io.err(`  ${formatProblem(p)}`);
     return 1;
   }
+}
+
+/**
+ * Verilab's own identity and endpoint from the SDK's standard variables in `env` (documented behaviour), read here
+ * rather than by the SDK so that `env` need not be process.env; the SDK's default chain when they are absent.
+ * The SDK skips environment keys when AWS_PROFILE is set, and lets AWS_ENDPOINT_URL_<SERVICE> win over
+ * AWS_ENDPOINT_URL, so with a per-service variable the endpoints are left to the SDK.
+ */
+function standardAwsVariables(env: NodeJS.ProcessEnv): Pick<AwsSettings, 'endpoint' | 'credentials'> {
+  const perService = Object.keys(env).some((name) => name.startsWith('AWS_ENDPOINT_URL_'));
+  const endpoint = perService ? undefined : env.AWS_ENDPOINT_URL;
+  const keys = !env.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+  return {
+    ...(endpoint ? { endpoint: () => endpoint } : {}),
+    ...(keys ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN } } : {}),
+  };
 }
 
 const MARK = { ok: '✓', bad: '✗', unknown: '?' } as const;
@@ -142,6 +163,7 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
         step: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         'started-at': { type: 'string' },
+        cleanup: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -168,6 +190,7 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
   const lab = values.lab && labs ? labs.get(values.lab) : undefined;
   if (values.lab && labs && !lab) problems.push(`--lab: there is no lab "${values.lab}" (labs: ${labs.labs.map((l) => l.id).join(', ')})`);
   const unknownSteps = lab ? (values.step ?? []).filter((s) => !lab.steps.some((x) => x.id === s)) : [];
+  if (values.cleanup && values.step?.length) problems.push('--cleanup checks what the whole lab left behind; leave out --step');
   if (unknownSteps.length) problems.push(`--step: ${lab!.id} has no step ${unknownSteps.join(', ')} (steps: ${lab!.steps.map((s) => s.id).join(', ')})`);
   if (problems.length > 0 || !lab || !labs) {
     for (const p of problems) io.err(`verilab verify: ${p}`);
@@ -178,9 +201,10 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
     io.err(`verilab verify: lab ${lab.id} has no checks`);
     return 2;
   }
+  if (values.cleanup) return verifyCleanup(lab, checks, { roleArn: values['role-arn']!, externalId: values['external-id']!, region: region!, json: values.json ?? false }, io, config, env);
   const stepIds = values.step?.length ? lab.steps.filter((s) => values.step!.includes(s.id)).map((s) => s.id) : lab.steps.map((s) => s.id);
 
-  const sessions = new AwsSessions(awsSettings(config));
+  const sessions = new AwsSessions({ ...awsSettings(config), ...standardAwsVariables(env) });
   let outcome;
   try {
     const aws = await sessions.forRole({ roleArn: values['role-arn']!, externalId: values['external-id']!, region: region!, sessionName: 'cli' });
@@ -220,7 +244,47 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
   return steps.every((s) => s.passed) ? 0 : 1;
 }
 
-export async function runCli(argv: string[], io: Io = consoleIo): Promise<number> {
+/** `verilab verify --cleanup`: what the lab left in the account, with hourly costs; exit 0 when nothing is left. */
+async function verifyCleanup(
+  lab: Lab,
+  checks: CheckRegistry,
+  target: { roleArn: string; externalId: string; region: string; json: boolean },
+  io: Io,
+  config: Readonly<Config>,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  if (!checks.cleanup(lab.id)) {
+    io.err(`verilab verify: lab ${lab.id} has no clean-up check`);
+    return 2;
+  }
+  const sessions = new AwsSessions({ ...awsSettings(config), ...standardAwsVariables(env) });
+  let aws;
+  let result;
+  try {
+    aws = await sessions.forRole({ roleArn: target.roleArn, externalId: target.externalId, region: target.region, sessionName: 'cli-cleanup' });
+    result = await runCleanup(aws, lab, checks, { now: new Date() });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    io.err(`verilab verify: could not check the clean-up: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
+    return 2;
+  }
+  const total = Number(result.evidence.totalHourlyUsd ?? 0);
+  if (target.json) {
+    io.out(JSON.stringify({ lab: lab.id, account: aws.accountId, region: aws.region, clean: result.passed, checks: result.checks, remaining: result.evidence.remaining, totalHourlyUsd: total }, null, 2));
+  } else {
+    io.out(`${lab.title}, clean-up: account ${aws.accountId}, ${aws.region}`);
+    for (const c of result.checks) {
+      io.out(`    ${markOf(c.ok)} ${c.label}`);
+      if (c.detail) io.out(`        ${c.detail}`);
+      if (c.hint && c.ok !== true) io.out(`        hint: ${c.hint}`);
+    }
+    io.out(result.passed ? '\nAll clean: nothing the lab made is left.' : `\nStill running: about $${total < 0.1 ? total.toFixed(4) : total.toFixed(2)} per hour.`);
+  }
+  return result.passed ? 0 : 1;
+}
+
+/** `env` is the command's environment (process.env when run from a shell; tests hand in their own). */
+export async function runCli(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -229,9 +293,9 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
         return await serve();
       }
       case 'verify':
-        return await verify(rest, io);
+        return await verify(rest, io, env);
       case 'users':
-        if (rest[0] === 'add') return await usersAdd(rest.slice(1), io);
+        if (rest[0] === 'add') return await usersAdd(rest.slice(1), io, env);
         io.err(`Unknown users command "${rest[0] ?? ''}".\n\n${USAGE}`);
         return 2;
       case 'labs':

@@ -22,6 +22,7 @@ import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from 
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadLabs } from '../../server/labs/loader';
 import { LABS_DIR } from '../../server/paths';
 import { inMotoAccount } from '../../server/sandbox/moto-process';
 import { FLOW_LOGS_SERVICE, LAB_LOG_GROUP, LAB_QUERY, LAB_ROLE_NAME } from './lab-model';
@@ -54,8 +55,7 @@ export interface LabState {
   peeringId?: string;
 }
 
-export const STEP_IDS = ['vpcs', 'instances', 'flow-logs', 'iam-role', 'ping', 'peering', 'routes', 'insights'] as const;
-export type SolveStepId = (typeof STEP_IDS)[number];
+export type SolveStepId = 'vpcs' | 'instances' | 'flow-logs' | 'iam-role' | 'ping' | 'peering' | 'routes' | 'insights';
 
 /** One flow record in the default version 2 format; `start` in Unix seconds. */
 export function flowRecordLine(r: { accountId: string; eni: string; src: string; dst: string; packets: number; action: 'ACCEPT' | 'REJECT'; start: number }): string {
@@ -172,6 +172,15 @@ const SOLVERS: Record<SolveStepId, (c: LabClients, s: LabState, now: Date) => Pr
     await c.logs.send(new StartQueryCommand({ logGroupName: LAB_LOG_GROUP, startTime: end - 3600, endTime: end, queryString: LAB_QUERY }));
   },
 };
+
+/** The lab's steps in the order lab.md gives them (the one place the order lives), each with its solution here. */
+export function labStepIds(): SolveStepId[] {
+  const lab = loadLabs(path.join(LABS_DIR, 'vpc-flow-logs')).labs[0];
+  const ids = lab.steps.map((s) => s.id);
+  const unsolved = ids.filter((id) => !(id in SOLVERS));
+  if (unsolved.length > 0) throw new Error(`solve.ts has no solution for step ${unsolved.join(', ')}`);
+  return ids as SolveStepId[];
+}
 
 /** Performs the given steps in order (each needs the ones before it), returning what was made. */
 export async function solve(c: LabClients, steps: readonly SolveStepId[], options: { now?: Date; state?: LabState } = {}): Promise<LabState> {

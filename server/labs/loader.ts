@@ -18,6 +18,8 @@ const labSchema = z.strictObject({
   estimatedMinutes: z.number().int().positive(),
   defaultRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
   steps: z.array(ID).min(1, 'must list at least one step'),
+  /** A lab whose steps have no automatic checks says so; otherwise a missing checks module is an error. */
+  checks: z.boolean().default(true),
 });
 
 const stepSchema = z.strictObject({

@@ -31,6 +31,8 @@ export interface Lab {
   steps: Step[];
   finish?: { title: string; html: string };
   dir: string;
+  /** False when lab.md says `checks: false`: the lab is read-only, with no Check buttons. */
+  checks: boolean;
 }
 
 export interface LabCatalog {

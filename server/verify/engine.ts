@@ -1,7 +1,7 @@
 // The verification engine: runs one step or the whole lab for a learner, records every attempt, coalesces and rate-limits.
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
-import type { StepResult } from '../labs/check-types';
+import type { CheckContext, StepResult } from '../labs/check-types';
 import type { CheckRegistry } from '../labs/registry';
 import type { Lab, LabCatalog } from '../labs/types';
 import type { Store } from '../store';
@@ -16,6 +16,7 @@ import type { AccountSnapshot, Need } from './snapshot';
 
 export const ENGINE_MESSAGES = {
   NOT_CHECKABLE: 'This lab has no checks.',
+  NO_CLEANUP: 'This lab has no clean-up check.',
   RATE_LIMITED: (seconds: number) => `You checked a moment ago. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
 } as const;
 
@@ -80,19 +81,39 @@ export function statusOf(result: StepResult): StepOutcome['status'] {
   return result.checks.some((c) => c.ok === false) ? 'failed' : 'unknown';
 }
 
-/** Runs the checks of `stepIds` over one snapshot gathered for all of them. Pure apart from the gathering. */
+/**
+ * Runs the checks of `stepIds` over one snapshot gathered for all of them. Pure apart from the gathering. The Region
+ * and the step order come from the clients and the lab, so every caller (engine, CLI) gives checks the same context.
+ */
 export async function runChecks(
   aws: AwsClients,
   lab: Lab,
   checks: CheckRegistry,
   stepIds: string[],
-  ctx: { now: Date; labStartedAt?: Date },
+  times: Pick<CheckContext, 'now' | 'labStartedAt'>,
 ): Promise<{ results: Map<string, StepResult>; snapshot: AccountSnapshot; stats: GatherStats }> {
+  const ctx: CheckContext = { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
   const needs = new Set<Need>(stepIds.flatMap((id) => checks.get(lab.id, id)?.needs ?? []));
-  const { snapshot, stats } = await gatherSnapshot(aws, needs, { now: ctx.now });
+  const { snapshot, stats } = await gatherSnapshot(aws, needs, { now: ctx.now, declared: checks.gather(lab.id) });
   const results = new Map<string, StepResult>();
   for (const id of stepIds) results.set(id, checks.get(lab.id, id)!.run(snapshot, ctx));
   return { results, snapshot, stats };
+}
+
+/** Runs the lab's clean-up check over a snapshot of what it needs: what the lab made that is still in the account. */
+export async function runCleanup(aws: AwsClients, lab: Lab, checks: CheckRegistry, times: Pick<CheckContext, 'now' | 'labStartedAt'>): Promise<StepResult> {
+  const cleanup = checks.cleanup(lab.id);
+  if (!cleanup) throw new AppError(404, 'NO_CLEANUP_CHECK', ENGINE_MESSAGES.NO_CLEANUP);
+  const ctx: CheckContext = { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
+  const { snapshot } = await gatherSnapshot(aws, new Set<Need>(cleanup.needs), { now: ctx.now, declared: checks.gather(lab.id) });
+  return cleanup.run(snapshot, ctx);
+}
+
+export interface CleanupRun {
+  labId: string;
+  accountId: string;
+  region: string;
+  result: StepResult;
 }
 
 export class VerifyEngine {
@@ -120,6 +141,20 @@ export class VerifyEngine {
     return run;
   }
 
+  /** Checks what the lab left in the learner's account. Rate-limited like a check; not an attempt at a step, so not recorded. */
+  async checkCleanup(user: User, labId: string): Promise<CleanupRun> {
+    const lab = this.deps.labs.get(labId);
+    if (!lab) throw new AppError(404, 'LAB_NOT_FOUND');
+    if (!this.deps.checks.cleanup(lab.id)) throw new AppError(404, 'NO_CLEANUP_CHECK', ENGINE_MESSAGES.NO_CLEANUP);
+    const role = await (this.deps.accounts ?? connectedAccounts(this.deps.store)).roleFor(user);
+    await this.enforceRateLimit(user.id);
+    this.lastStart.set(user.id, this.now().getTime());
+    const aws = await this.deps.aws.forRole(role);
+    const result = await runCleanup(aws, lab, this.deps.checks, { now: this.now() });
+    this.deps.logger.info({ user: user.id, lab: lab.id, clean: result.passed }, 'checked clean-up');
+    return { labId: lab.id, accountId: aws.accountId, region: aws.region, result };
+  }
+
   private async start(user: User, lab: Lab, steps: string[]): Promise<CheckRun> {
     const role = await (this.deps.accounts ?? connectedAccounts(this.deps.store)).roleFor(user);
     await this.enforceRateLimit(user.id);
@@ -127,7 +162,9 @@ export class VerifyEngine {
     const started = Date.now();
     const aws = await this.deps.aws.forRole(role);
     const now = this.now();
-    const { results, stats } = await runChecks(aws, lab, this.deps.checks, steps, { now, labStartedAt: new Date(user.createdAt) });
+    // Began = first attempt or class enrolment; with neither, this attempt is the first one.
+    const labStartedAt = (await this.deps.store.progress.labStartedAt(user.id, lab.id)) ?? now;
+    const { results, stats } = await runChecks(aws, lab, this.deps.checks, steps, { now, labStartedAt });
     const durationMs = Date.now() - started;
 
     const outcomes: StepOutcome[] = [];

@@ -1,15 +1,17 @@
-// Lab pages (the catalogue, a lab's introduction, its steps, its closing page), reflections and the Check buttons.
+// Lab pages (the catalogue, a lab's introduction, its steps, its closing page, its verifier role template), and a learner's Check buttons and reflections.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../errors';
 import type { CheckRegistry } from '../labs/registry';
-import type { Lab, LabCatalog, Step } from '../labs/types';
+import { VERIFIER_TEMPLATE_FILE, type Lab, type LabCatalog, type Step } from '../labs/types';
 import type { Store } from '../store';
 import type { Attempt } from '../store/progress';
 import type { StepStatus } from '../store/schema';
-import type { CheckRun, VerifyEngine } from '../verify/engine';
+import type { CheckRun, CleanupRun, VerifyEngine } from '../verify/engine';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
-import { requireUser, wantsJson } from './security';
+import { respond } from './respond';
 
 export const REFLECTION_MAX = 2000;
 const reflectionSchema = z.object({ text: plainText('Your answer', REFLECTION_MAX, { multiline: true }) });
@@ -45,8 +47,13 @@ function renderToString(res: Response, view: string, locals: Record<string, unkn
   return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
 }
 
-export function labRouter({ labs, store, checks, engine, sandboxMode = false }: Deps): Router {
-  const router = Router();
+/**
+ * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
+ * reflections, mounted at /labs behind requireUser.
+ */
+export function labRouters({ labs, store, checks, engine, sandboxMode = false }: Deps): { pages: Router; learner: Router } {
+  const pages = Router();
+  const learner = Router();
 
   async function progressMap(req: Request, lab: Lab): Promise<Record<string, StepStatus>> {
     if (!req.user) return {};
@@ -93,7 +100,7 @@ export function labRouter({ labs, store, checks, engine, sandboxMode = false }: 
     res.status(status).render('step', await stepLocals(req, lab, step, state));
   }
 
-  router.get('/', (_req, res) => {
+  pages.get('/', (_req, res) => {
     res.render('catalogue', { title: 'Labs', labs: labs.labs });
   });
 
@@ -109,85 +116,123 @@ export function labRouter({ labs, store, checks, engine, sandboxMode = false }: 
     res.status(status).render('lab', { title: lab.title, lab, progress, latest, checkable: checks.has(lab.id), connected: sandboxMode || Boolean(connection?.roleArn), checkError });
   }
 
-  router.get('/labs/:labId', async (req, res) => renderLab(req, res, findLab(labs, req)));
+  pages.get('/labs/:labId', async (req, res) => renderLab(req, res, findLab(labs, req)));
 
-  router.get('/labs/:labId/steps/:stepId', async (req, res) => {
+  pages.get('/labs/:labId/steps/:stepId', async (req, res) => {
     const lab = findLab(labs, req);
     const step = findStep(lab, req);
     const saved = typeof req.query.saved === 'string' && step.reflections.some((r) => r.id === req.query.saved) ? req.query.saved : undefined;
     await renderStep(req, res, lab, step, 200, { saved });
   });
 
-  router.post('/labs/:labId/steps/:stepId/check', requireUser, async (req, res) => {
+  async function renderFinish(req: Request, res: Response, lab: Lab, status = 200, state: { cleanup?: CleanupRun; cleanupError?: AppError } = {}) {
+    if (!lab.finish) throw new NotFoundError();
+    const connection = req.user ? await store.connections.get(req.user.id) : undefined;
+    res.status(status).render('finish', {
+      title: `${lab.finish.title} · ${lab.title}`,
+      lab,
+      finish: lab.finish,
+      progress: await progressMap(req, lab),
+      cleanupAvailable: checks.cleanup(lab.id) !== undefined,
+      connected: sandboxMode || Boolean(connection?.roleArn),
+      cleanup: state.cleanup,
+      cleanupError: state.cleanupError,
+    });
+  }
+
+  pages.get('/labs/:labId/finish', async (req, res) => renderFinish(req, res, findLab(labs, req)));
+
+  pages.get(`/labs/:labId/${VERIFIER_TEMPLATE_FILE}`, (req, res) => {
+    const lab = labs.get(String(req.params.labId));
+    const file = lab && path.join(lab.dir, VERIFIER_TEMPLATE_FILE);
+    if (!file || !fs.existsSync(file)) throw new NotFoundError('NOT_FOUND', 'This lab has no verifier role template.');
+    res.type('text/yaml').attachment(VERIFIER_TEMPLATE_FILE).send(fs.readFileSync(file, 'utf8'));
+  });
+
+  // A Check that could not run (AWS refused, rate limit) is shown on the page it was pressed on; JSON callers get the error.
+  learner.post('/:labId/steps/:stepId/check', async (req, res) => {
     const lab = findLab(labs, req);
     const step = findStep(lab, req);
     let run: CheckRun;
     try {
       run = await engine.check(req.user!, lab.id, [step.id]);
     } catch (err) {
-      if (!(err instanceof AppError) || !err.expose || wantsJson(req)) throw err;
-      return renderStep(req, res, lab, step, err.status, { checkError: err });
+      if (!(err instanceof AppError) || !err.expose) throw err;
+      return respond(req, res, { json: () => { throw err; }, html: () => renderStep(req, res, lab, step, err.status, { checkError: err }) });
     }
-    if (!wantsJson(req)) {
-      res.redirect(303, `/labs/${lab.id}/steps/${step.id}#check`);
-      return;
-    }
-    const outcome = run.outcomes[0];
-    const locals = await stepLocals(req, lab, step);
-    res.json({
-      step: step.id,
-      status: outcome.status,
-      passed: outcome.result.passed,
-      checks: outcome.result.checks,
-      openEarlier: run.openEarlier[step.id],
-      html: await renderToString(res, 'partials/check-result', locals),
+    return respond(req, res, {
+      html: () => res.redirect(303, `/labs/${lab.id}/steps/${step.id}#check`),
+      json: async () => {
+        const outcome = run.outcomes[0];
+        const locals = await stepLocals(req, lab, step);
+        res.json({
+          step: step.id,
+          status: outcome.status,
+          passed: outcome.result.passed,
+          checks: outcome.result.checks,
+          openEarlier: run.openEarlier[step.id],
+          html: await renderToString(res, 'partials/check-result', locals),
+        });
+      },
     });
   });
 
-  router.post('/labs/:labId/check', requireUser, async (req, res) => {
+  // Check clean-up answers on the closing page itself (there is no step to go back to), or as JSON.
+  learner.post('/:labId/cleanup', async (req, res) => {
+    const lab = findLab(labs, req);
+    let run: CleanupRun;
+    try {
+      run = await engine.checkCleanup(req.user!, lab.id);
+    } catch (err) {
+      if (!(err instanceof AppError) || !err.expose) throw err;
+      return respond(req, res, { json: () => { throw err; }, html: () => renderFinish(req, res, lab, err.status, { cleanupError: err }) });
+    }
+    return respond(req, res, {
+      html: () => renderFinish(req, res, lab, 200, { cleanup: run }),
+      json: () => res.json({ lab: lab.id, account: run.accountId, region: run.region, clean: run.result.passed, checks: run.result.checks, remaining: run.result.evidence.remaining, totalHourlyUsd: run.result.evidence.totalHourlyUsd }),
+    });
+  });
+
+  learner.post('/:labId/check', async (req, res) => {
     const lab = findLab(labs, req);
     let run: CheckRun;
     try {
       run = await engine.check(req.user!, lab.id);
     } catch (err) {
-      if (!(err instanceof AppError) || !err.expose || wantsJson(req)) throw err;
-      return renderLab(req, res, lab, err.status, err);
+      if (!(err instanceof AppError) || !err.expose) throw err;
+      return respond(req, res, { json: () => { throw err; }, html: () => renderLab(req, res, lab, err.status, err) });
     }
-    if (!wantsJson(req)) {
-      res.redirect(303, `/labs/${lab.id}#results`);
-      return;
-    }
-    res.json({
-      lab: lab.id,
-      account: run.accountId,
-      region: run.region,
-      steps: run.outcomes.map((o) => ({ id: o.stepId, status: o.status, passed: o.result.passed, checks: o.result.checks })),
+    return respond(req, res, {
+      html: () => res.redirect(303, `/labs/${lab.id}#results`),
+      json: () =>
+        res.json({
+          lab: lab.id,
+          account: run.accountId,
+          region: run.region,
+          steps: run.outcomes.map((o) => ({ id: o.stepId, status: o.status, passed: o.result.passed, checks: o.result.checks })),
+        }),
     });
   });
 
-  router.post('/labs/:labId/steps/:stepId/reflections/:promptId', requireUser, async (req, res) => {
+  learner.post('/:labId/steps/:stepId/reflections/:promptId', async (req, res) => {
     const lab = findLab(labs, req);
     const step = findStep(lab, req);
     const prompt = step.reflections.find((r) => r.id === req.params.promptId);
     if (!prompt) throw new NotFoundError('NOT_FOUND', 'This step has no such reflection question.');
     const form = parseForm(reflectionSchema, req.body);
     if (!form.ok) {
-      if (wantsJson(req)) throw validationError(form.errors);
-      return renderStep(req, res, lab, step, 400, { errors: { ...form.errors, promptId: prompt.id }, drafts: { [prompt.id]: form.values.text ?? '' } });
+      const errors = form.errors;
+      return respond(req, res, {
+        json: () => { throw validationError(errors); },
+        html: () => renderStep(req, res, lab, step, 400, { errors: { ...errors, promptId: prompt.id }, drafts: { [prompt.id]: form.values.text ?? '' } }),
+      });
     }
     const saved = await store.reflections.save({ userId: req.user!.id, labId: lab.id, stepId: step.id, promptId: prompt.id, text: form.data.text });
-    if (wantsJson(req)) {
-      res.json({ reflection: saved });
-      return;
-    }
-    res.redirect(303, `/labs/${lab.id}/steps/${step.id}?saved=${encodeURIComponent(prompt.id)}#reflection-${prompt.id}`);
+    return respond(req, res, {
+      json: () => res.json({ reflection: saved }),
+      html: () => res.redirect(303, `/labs/${lab.id}/steps/${step.id}?saved=${encodeURIComponent(prompt.id)}#reflection-${prompt.id}`),
+    });
   });
 
-  router.get('/labs/:labId/finish', async (req, res) => {
-    const lab = findLab(labs, req);
-    if (!lab.finish) throw new NotFoundError();
-    res.render('finish', { title: `${lab.finish.title} · ${lab.title}`, lab, finish: lab.finish, progress: await progressMap(req, lab) });
-  });
-
-  return router;
+  return { pages, learner };
 }

@@ -15,12 +15,22 @@ describe('verilab labs check', () => {
     const result = await run(['labs', 'check', LABS_DIR]);
     expect(result.code).toBe(0);
     expect(result.out).toContain('ok  vpc-flow-logs: 8 steps');
+    expect(result.out).toContain('checked automatically');
   });
 
   it('broken fixture: exits non-zero and names the file and field', async () => {
     const result = await run(['labs', 'check', path.join(FIXTURES, 'labs-missing-field')]);
     expect(result.code).toBe(1);
     expect(result.err).toContain('labs-missing-field/broken/steps/01-alpha.md: field "goal": is missing');
+  });
+
+  it('a lab without checks that does not say checks: false: exits 1 and names lab.md; with checks: false it passes', async () => {
+    const missing = await run(['labs', 'check', path.join(FIXTURES, 'labs-good')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('labs/mini/lab.md: field "checks": the lab has no checks module');
+    const readOnly = await run(['labs', 'check', path.join(FIXTURES, 'labs-read-only')]);
+    expect(readOnly.code).toBe(0);
+    expect(readOnly.out).toContain('ok  reader: 2 steps (first, second), no automatic checks');
   });
 
   it('unknown command: usage and exit 2', async () => {

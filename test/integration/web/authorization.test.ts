@@ -187,7 +187,7 @@ describe('authorization: POST routes', () => {
   });
 
   it('POST check routes: sign-in required; a signed-in user without a connection is told to connect', async () => {
-    for (const url of ['/labs/vpc-flow-logs/steps/vpcs/check', '/labs/vpc-flow-logs/check']) {
+    for (const url of ['/labs/vpc-flow-logs/steps/vpcs/check', '/labs/vpc-flow-logs/check', '/labs/vpc-flow-logs/cleanup']) {
       check(await post('anonymous', url, {}), { status: 401 }, `anonymous ${url}`);
       check(await post('learnerB', url, {}), { status: 409, contains: ['Connect your AWS account first'] }, `learnerB ${url}`);
     }
@@ -219,6 +219,7 @@ describe('CSRF', () => {
     ['/connect', { roleArn: 'arn:aws:iam::111111111111:role/Forged', region: 'us-east-1' }],
     ['/labs/vpc-flow-logs/steps/vpcs/check', {}],
     ['/labs/vpc-flow-logs/check', {}],
+    ['/labs/vpc-flow-logs/cleanup', {}],
   ];
 
   it.each(posts)('POST %s without the token: 403 for every actor, nothing changes', async (url, body) => {
