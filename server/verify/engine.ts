@@ -81,6 +81,11 @@ export function statusOf(result: StepResult): StepOutcome['status'] {
   return result.checks.some((c) => c.ok === false) ? 'failed' : 'unknown';
 }
 
+/** The context every check gets: the Region from the clients and the step order from the lab, whoever calls. */
+function contextFor(aws: AwsClients, lab: Lab, times: Pick<CheckContext, 'now' | 'labStartedAt'>): CheckContext {
+  return { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
+}
+
 /**
  * Runs the checks of `stepIds` over one snapshot gathered for all of them. Pure apart from the gathering. The Region
  * and the step order come from the clients and the lab, so every caller (engine, CLI) gives checks the same context.
@@ -92,7 +97,7 @@ export async function runChecks(
   stepIds: string[],
   times: Pick<CheckContext, 'now' | 'labStartedAt'>,
 ): Promise<{ results: Map<string, StepResult>; snapshot: AccountSnapshot; stats: GatherStats }> {
-  const ctx: CheckContext = { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
+  const ctx = contextFor(aws, lab, times);
   const needs = new Set<Need>(stepIds.flatMap((id) => checks.get(lab.id, id)?.needs ?? []));
   const { snapshot, stats } = await gatherSnapshot(aws, needs, { now: ctx.now, declared: checks.gather(lab.id) });
   const results = new Map<string, StepResult>();
@@ -104,7 +109,7 @@ export async function runChecks(
 export async function runCleanup(aws: AwsClients, lab: Lab, checks: CheckRegistry, times: Pick<CheckContext, 'now' | 'labStartedAt'>): Promise<StepResult> {
   const cleanup = checks.cleanup(lab.id);
   if (!cleanup) throw new AppError(404, 'NO_CLEANUP_CHECK', ENGINE_MESSAGES.NO_CLEANUP);
-  const ctx: CheckContext = { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
+  const ctx = contextFor(aws, lab, times);
   const { snapshot } = await gatherSnapshot(aws, new Set<Need>(cleanup.needs), { now: ctx.now, declared: checks.gather(lab.id) });
   return cleanup.run(snapshot, ctx);
 }
@@ -120,9 +125,19 @@ export class VerifyEngine {
   private readonly inflight = new Map<string, Promise<CheckRun>>();
   private readonly lastStart = new Map<string, number>();
   private readonly now: () => Date;
+  private readonly accounts: AccountSource;
 
   constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.accounts = deps.accounts ?? connectedAccounts(deps.store);
+  }
+
+  /** Clients in the learner's account, once the per-learner rate limit allows a look (checks and clean-up share it). */
+  private async learnerClients(user: User): Promise<AwsClients> {
+    const role = await this.accounts.roleFor(user);
+    await this.enforceRateLimit(user.id);
+    this.lastStart.set(user.id, this.now().getTime());
+    return this.deps.aws.forRole(role);
   }
 
   /** Checks the given steps (all of them when none are given) for the learner and records the attempts. */
@@ -146,21 +161,15 @@ export class VerifyEngine {
     const lab = this.deps.labs.get(labId);
     if (!lab) throw new AppError(404, 'LAB_NOT_FOUND');
     if (!this.deps.checks.cleanup(lab.id)) throw new AppError(404, 'NO_CLEANUP_CHECK', ENGINE_MESSAGES.NO_CLEANUP);
-    const role = await (this.deps.accounts ?? connectedAccounts(this.deps.store)).roleFor(user);
-    await this.enforceRateLimit(user.id);
-    this.lastStart.set(user.id, this.now().getTime());
-    const aws = await this.deps.aws.forRole(role);
+    const aws = await this.learnerClients(user);
     const result = await runCleanup(aws, lab, this.deps.checks, { now: this.now() });
     this.deps.logger.info({ user: user.id, lab: lab.id, clean: result.passed }, 'checked clean-up');
     return { labId: lab.id, accountId: aws.accountId, region: aws.region, result };
   }
 
   private async start(user: User, lab: Lab, steps: string[]): Promise<CheckRun> {
-    const role = await (this.deps.accounts ?? connectedAccounts(this.deps.store)).roleFor(user);
-    await this.enforceRateLimit(user.id);
-    this.lastStart.set(user.id, this.now().getTime());
     const started = Date.now();
-    const aws = await this.deps.aws.forRole(role);
+    const aws = await this.learnerClients(user);
     const now = this.now();
     // Began = first attempt or class enrolment; with neither, this attempt is the first one.
     const labStartedAt = (await this.deps.store.progress.labStartedAt(user.id, lab.id)) ?? now;
