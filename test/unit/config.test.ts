@@ -16,6 +16,12 @@ describe('config', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://labs.example.com/' }).publicUrl).toBe('https://labs.example.com');
   });
 
+  it('sandbox settings: defaults, and minutes and megabytes turned into what the code uses', () => {
+    expect(loadConfig({}).sandbox).toEqual({ motoUrl: undefined, motoCommand: 'moto_server', maxShells: 50, shellsPerLearner: 2, shellIdleMs: 30 * 60_000, homeQuotaBytes: 100 * 1024 * 1024, requestsPerSecond: 20 });
+    const c = loadConfig({ SANDBOX_MOTO_URL: 'http://10.0.0.5:5000/', SANDBOX_SHELL_IDLE_MINUTES: '5', SANDBOX_HOME_QUOTA_MB: '20' }).sandbox;
+    expect(c).toMatchObject({ motoUrl: 'http://10.0.0.5:5000', shellIdleMs: 300_000, homeQuotaBytes: 20 * 1024 * 1024 });
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -24,6 +30,13 @@ describe('config', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['PUBLIC_URL', 'not a url'],
     ['SESSION_SECRET', 'short'],
+    ['SANDBOX_MOTO_URL', 'moto:5000'],
+    ['SANDBOX_MOTO_URL', 'ftp://127.0.0.1:5000'],
+    ['SANDBOX_MAX_SHELLS', '0'],
+    ['SANDBOX_SHELLS_PER_LEARNER', 'many'],
+    ['SANDBOX_SHELL_IDLE_MINUTES', '-5'],
+    ['SANDBOX_HOME_QUOTA_MB', '1.5'],
+    ['SANDBOX_REQUESTS_PER_SECOND', '0'],
   ])('bad %s=%s: stops with a message naming the variable', (name, value) => {
     let caught: unknown;
     try {
