@@ -3,3 +3,4 @@ export * from './types';
 export * from './network-acls';
 export * from './flow-records';
 export * from './reachability';
+export * from './from-snapshot';
