@@ -25,7 +25,31 @@ export interface ProxyOptions {
   maxBodyBytes?: number; // default 2 MiB (CloudFormation templates, PutLogEvents batches)
   requestsPerSecond?: number; // per access key, token bucket; default 20/s with burst 40
   now?: () => number; // for clock-skew and rate-limit tests
+  /**
+   * Calls Verilab answers itself instead of moto, asked in order after the signature, rate and cross-account checks.
+   * Each returns true when it has answered. The `verilab` service (the sandbox's own actions) is only ever answered here.
+   */
+  intercepts?: ProxyIntercept[];
 }
+
+/** A verified call, for an intercept to answer (or pass on by returning false). */
+export interface ProxyCall {
+  service: string;
+  /** The Query protocol's Action, or the last part of X-Amz-Target. */
+  action?: string;
+  region: string;
+  key: SandboxKey;
+  protocol: Protocol;
+  requestId: string;
+  body: Buffer;
+  jsonBody?: Record<string, unknown>;
+  params?: URLSearchParams;
+  res: Response;
+}
+export type ProxyIntercept = (call: ProxyCall) => Promise<boolean>;
+
+/** The service of Verilab's own sandbox actions (simulated traffic); never forwarded to moto. */
+export const VERILAB_SERVICE = 'verilab';
 
 const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 const DEFAULT_REQUESTS_PER_SECOND = 20;
@@ -349,7 +373,7 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
       }
       if (typeof auth === 'string') return refuse(errors.incompleteSignature(protocol, auth));
       log.accessKeyId = auth.accessKeyId;
-      if (!ALLOWED.has(auth.service)) return refuse(errors.unsupportedService(protocol, auth.service));
+      if (!ALLOWED.has(auth.service) && auth.service !== VERILAB_SERVICE) return refuse(errors.unsupportedService(protocol, auth.service));
       if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-amz-date')) {
         return refuse(errors.incompleteSignature(protocol, 'The signature must cover the host and x-amz-date headers.'));
       }
@@ -381,6 +405,15 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
       log.action = params ? params.get('Action') ?? undefined : headerValue(req.headers['x-amz-target'])?.split('.').pop();
       const refusal = crossAccountRefusal(auth.service, params, jsonBody, key);
       if (refusal) return refuse(errors.crossAccount(protocol, refusal));
+
+      const call: ProxyCall = { service: auth.service, action: log.action as string | undefined, region: auth.region, key, protocol, requestId, body, jsonBody, params, res };
+      for (const intercept of options.intercepts ?? []) {
+        if (await intercept(call)) {
+          log.answeredBy = 'verilab';
+          return;
+        }
+      }
+      if (auth.service === VERILAB_SERVICE) return refuse(errors.unsupportedService(protocol, auth.service));
 
       const base = options.motoUrl();
       if (!base) return refuse(errors.unavailable(protocol));
