@@ -22,6 +22,9 @@ Commands:
   verify --lab L --role-arn ARN --external-id ID --region R [--step ID ...] [--json] [--started-at ISO] [--cleanup]
                         check a lab in an AWS account through its verifier role (exit 0 all passed,
                         1 some failed, 2 could not verify)
+  simulate-ping --from INSTANCE_ID --to IP [--count N] [--region R] [--json]
+                        simulate a ping in a Verilab sandbox account with your own credentials and
+                        AWS_ENDPOINT_URL; writes the flow records it causes (exit 0 answered, 1 not)
   help                  show this message
 `;
 
@@ -294,6 +297,11 @@ export async function runCli(argv: string[], io: Io = consoleIo, env: NodeJS.Pro
       }
       case 'verify':
         return await verify(rest, io, env);
+      case 'simulate-ping': {
+        const { simulatePingCommand } = await import('./sandbox/traffic/ping-command');
+        const standard = standardAwsVariables(env);
+        return await simulatePingCommand(rest, io, { endpoint: standard.endpoint?.(), credentials: standard.credentials, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
+      }
       case 'users':
         if (rest[0] === 'add') return await usersAdd(rest.slice(1), io, env);
         io.err(`Unknown users command "${rest[0] ?? ''}".\n\n${USAGE}`);

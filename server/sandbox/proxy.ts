@@ -48,6 +48,9 @@ export interface ProxyCall {
 }
 export type ProxyIntercept = (call: ProxyCall) => Promise<boolean>;
 
+/** The header on every answer of the sandbox, so tools can tell they are talking to a Verilab sandbox. */
+export const SANDBOX_HEADER = 'x-verilab-sandbox';
+
 /** The service of Verilab's own sandbox actions (simulated traffic); never forwarded to moto. */
 export const VERILAB_SERVICE = 'verilab';
 
@@ -352,6 +355,8 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
     const service = typeof auth === 'object' ? auth.service : undefined;
     const protocol: Protocol = protocolFor(service, req.headers);
     const log: Record<string, unknown> = { requestId, service };
+    // Tools that write simulated records (verilab simulate-ping) look for this before they write anything.
+    res.setHeader(SANDBOX_HEADER, '1');
     res.on('close', () => logger.debug({ ...log, status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'sandbox request'));
 
     const refuse = (error: AwsError) => {
