@@ -43,6 +43,7 @@ import {
   type WantedQuery,
 } from '../../server/labs/kit';
 import { accountOfArn } from '../../server/labs/kit/policy';
+import { NETWORK_NEEDS } from '../../server/sandbox/network';
 import type { AccountSnapshot, FlowRecord, IamRole, LogGroup, Need } from '../../server/verify/snapshot';
 import {
   FLOW_LOGS_SERVICE,
@@ -57,6 +58,7 @@ import {
   type FlowLogChoice,
   type FlowRecordsA,
   type LabModel,
+  type PingTrace,
   type ReadyInstance,
   type Side,
   type VpcChoice,
@@ -66,6 +68,11 @@ export { gather } from './gather';
 export { cleanup } from './cleanup';
 
 const ROUTING: Need[] = ['vpcs', 'subnets', 'routeTables', 'internetGateways'];
+/**
+ * A step's needs plus what the reachability engine reads, so its failed lines can trace the ping (security groups and
+ * peering connections: one more list each in the first round of reads, not another round).
+ */
+const withTrace = (...needs: Need[]): Need[] => [...new Set([...needs, ...NETWORK_NEEDS])];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams'];
 
 function vpcEvidence(choice: VpcChoice | undefined) {
@@ -318,6 +325,41 @@ function replyHint(records: readonly FlowRecord[], to: string, a: ReadyInstance,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Steps 5 and 7 trace the ping through the account, as Reachability Analyzer would (a paid service), on failed lines
+
+const TRACED_ADDRESS: Record<PingTrace['target'], string> = { private: "instance 2's private IP", public: "instance 2's public IP" };
+
+/** An engine sentence as a sentence: a leading plain word capitalised (never an id such as igw-0ab…), a full stop at the end. */
+function asSentence(text: string): string {
+  const capitalised = /^[a-z]+\s/.test(text) ? capitalise(text) : text;
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+/**
+ * The trace in the learner's words: from the first hop that stops the ping (with the engine's advice and its summary),
+ * or only the summary when the ping is answered; the hops that pass before it would drown the one that matters.
+ */
+function traceText(trace: PingTrace | undefined): string | undefined {
+  if (!trace) return undefined;
+  const { hops, explanation } = trace.result;
+  const stop = hops.find((h) => !h.passed);
+  const from = stop ? explanation.indexOf(stop.says) : -1;
+  const sentences = from >= 0 ? explanation.slice(from) : explanation.slice(-1);
+  const intro = `Verilab traced a ping from instance 1 (${trace.from}) to ${TRACED_ADDRESS[trace.target]} (${trace.to}) through your account as it is now.`;
+  return [intro, ...sentences.map(asSentence)].join(' ');
+}
+
+/**
+ * The trace on the first failed line of those about one ping: once per step rather than on every line it concerns. It is
+ * advice: ok, detail and hint stay as the records and routes decided them, and passing lines get nothing.
+ */
+function explainFirstFailure(lines: CheckLine[], trace: () => PingTrace | undefined): CheckLine[] {
+  const failed = lines.findIndex((line) => line.ok === false);
+  const explanation = failed >= 0 ? traceText(trace()) : undefined;
+  return explanation ? lines.map((line, i) => (i === failed ? { ...line, explanation } : line)) : lines;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Step 5: ping. The failed private ping is the point of the step, so answered pings alone do not pass it.
 
 function failedPingHint({ a, b, flow }: Traffic): string {
@@ -331,15 +373,16 @@ function failedPingHint({ a, b, flow }: Traffic): string {
 }
 
 const ping: StepCheck = {
-  needs: [...ROUTING, 'instances', 'flowLogs', 'flowRecords'],
+  needs: withTrace(...ROUTING, 'instances', 'flowLogs', 'flowRecords'),
   run(snapshot, ctx) {
-    const traffic = trafficPiece(labModel(snapshot, ctx));
-    const checks = [
-      recordLine("ICMP from instance 1 to instance 2's private IP got no reply", traffic, ctx.now, (t) => ({
-        records: pairRequests(t.flow.records, t.a.privateIp, t.b.privateIp, ICMP).unanswered,
-        hint: failedPingHint(t),
-        what: 'unanswered ICMP request',
-      })),
+    const m = labModel(snapshot, ctx);
+    const traffic = trafficPiece(m);
+    const privatePing = recordLine("ICMP from instance 1 to instance 2's private IP got no reply", traffic, ctx.now, (t) => ({
+      records: pairRequests(t.flow.records, t.a.privateIp, t.b.privateIp, ICMP).unanswered,
+      hint: failedPingHint(t),
+      what: 'unanswered ICMP request',
+    }));
+    const publicPing = [
       recordLine("ICMP from instance 1 to instance 2's public IP was recorded", traffic, ctx.now, ({ a, b, flow }) => ({
         records: icmp(flow.records, a.privateIp, b.publicIp),
         hint: `No ICMP record from ${a.privateIp} to ${b.publicIp} in ${flow.groupNames.join(', ')} yet. ${pingAgain(b.publicIp)}`,
@@ -351,6 +394,7 @@ const ping: StepCheck = {
         what: 'ICMP reply',
       })),
     ];
+    const checks = [...explainFirstFailure([privatePing], () => m.trace('private')), ...explainFirstFailure(publicPing, () => m.trace('public'))];
     return stepResult(checks, trafficEvidence(traffic, (t) => [t.a.privateIp, t.b.privateIp, t.b.publicIp]));
   },
 };
@@ -400,14 +444,14 @@ function peeringRoutePiece(m: LabModel, from: Side): Found<PeeringRoute> {
 }
 
 const routes: StepCheck = {
-  needs: [...ROUTING, 'instances', 'peerings', 'flowLogs', 'flowRecords'],
+  needs: withTrace(...ROUTING, 'instances', 'peerings', 'flowLogs', 'flowRecords'),
   run(snapshot, ctx) {
     const m = labModel(snapshot, ctx);
     const there = peeringRoutePiece(m, 'A');
     const back = peeringRoutePiece(m, 'B');
     const traffic = trafficPiece(m);
     const routed = there.ok === true && back.ok === true;
-    const checks = [
+    const lines = [
       toLine("VPC 1's route table sends instance 2's private IP through the peering connection", there),
       toLine("VPC 2's route table sends instance 1's private IP back through the peering connection", back),
       // A request and its reply in the same window: only then did the ping cross the peering connection both ways.
@@ -422,6 +466,8 @@ const routes: StepCheck = {
         what: 'answered ICMP request',
       })),
     ];
+    // One ping answers all three lines: the request leg for the route there, the reply leg for the route back.
+    const checks = explainFirstFailure(lines, () => m.trace('private'));
     return stepResult(checks, {
       peeringId: valueOf(m.activePeering())?.vpcPeeringConnectionId,
       routes: [valueOf(there), valueOf(back)].filter((r) => r !== undefined),

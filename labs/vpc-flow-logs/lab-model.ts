@@ -33,6 +33,7 @@ import {
   type SubnetRouting,
   type Traffic,
 } from '../../server/labs/kit';
+import { NetworkUnreadable, networkStateFromSnapshot, reach, type NetworkState, type Reachability } from '../../server/sandbox/network';
 import type { AccountSnapshot, FlowLog, FlowRecord, FlowRecordSet, Instance, PeeringConnection, SecurityGroup, Vpc } from '../../server/verify/snapshot';
 
 // ---------------------------------------------------------------------------------------------
@@ -115,6 +116,18 @@ export interface FlowLogChoice {
   note?: string;
 }
 
+/** Which address of instance 2 a traced ping goes to. */
+export type PingTarget = 'private' | 'public';
+
+/** A ping from instance 1 to instance 2, sent through the account's network state by the reachability engine. */
+export interface PingTrace {
+  target: PingTarget;
+  /** Instance 1's private address, where the ping starts. */
+  from: string;
+  to: string;
+  result: Reachability;
+}
+
 export interface FlowRecordsA {
   groupNames: string[];
   /** Records of instance 1: its interface, or its private address on either side. */
@@ -171,6 +184,11 @@ export interface LabModel {
   flowRecordsA(): Found<FlowRecordsA>;
   peering(): Found<PeeringConnection>;
   activePeering(): Found<PeeringConnection>;
+  /**
+   * How the network as it is now treats a ping from instance 1 to instance 2's address: advice for failed lines, never a
+   * finding. Undefined when either instance or address is unknown or a part the engine reads could not be read.
+   */
+  trace(target: PingTarget): PingTrace | undefined;
   /** See kit after(): points back to the step, numbered as lab.md orders the steps. */
   after(dependency: NotFound, step: StepId): NotFound;
   /** See kit blocked(). */
@@ -321,7 +339,33 @@ export function labModel(snapshot: AccountSnapshot, ctx: CheckContext): LabModel
     return p.ok === true ? fromStep(peeringActive(p.value, 'VPC 1 and VPC 2'), 'peering') : p;
   });
 
-  return { snapshot, region, vpc, publicSubnet, instanceCandidate, readiness, instance, covers, vpcFlowLog, flowGroups, flowRecordsA, peering, activePeering, after, blocked };
+  const network = once((): NetworkState | undefined => {
+    try {
+      return networkStateFromSnapshot(snapshot);
+    } catch (err) {
+      if (err instanceof NetworkUnreadable) return undefined;
+      throw err;
+    }
+  });
+
+  // The chosen instances, not only ready ones: "instance 2 is stopped, so nothing receives the echo requests" is worth saying.
+  const trace = memo((target: PingTarget): PingTrace | undefined => {
+    const a = valueOf(instanceCandidate('A'))?.instance;
+    const b = valueOf(instanceCandidate('B'))?.instance;
+    const from = a?.privateIpAddress;
+    const to = target === 'private' ? b?.privateIpAddress : b?.publicIpAddress;
+    if (!a || !from || !to) return undefined;
+    const state = network();
+    if (!state) return undefined;
+    try {
+      return { target, from, to, result: reach(state, { from: a.instanceId, to, protocol: 'icmp' }) };
+    } catch {
+      // Advice never stops a check: an account shaped in a way the engine does not expect gets no trace, not an error.
+      return undefined;
+    }
+  });
+
+  return { snapshot, region, vpc, publicSubnet, instanceCandidate, readiness, instance, covers, vpcFlowLog, flowGroups, flowRecordsA, peering, activePeering, trace, after, blocked };
 }
 
 // ---------------------------------------------------------------------------------------------

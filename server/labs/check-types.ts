@@ -8,6 +8,11 @@ export interface CheckLine {
   ok: boolean | 'unknown';
   detail?: string;
   hint?: string;
+  /**
+   * Advice on a failed line that never decides ok: how the account's network treats the traffic the line is about, in
+   * words (where a packet stops and why). Shown apart from the detail (what was found) and the hint (what to do).
+   */
+  explanation?: string;
 }
 
 export interface StepResult {
