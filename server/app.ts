@@ -4,6 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { CheckRegistry } from './labs/registry';
+import type { SolverRegistry } from './labs/solver-registry';
 import type { LabCatalog } from './labs/types';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Store } from './store';
@@ -15,8 +16,10 @@ import { connectRouter } from './web/connect-router';
 import { errorHandler, notFound, rejectMalformedPath } from './web/error-handler';
 import { labRouters } from './web/lab-router';
 import { requestLog } from './web/request-log';
+import type { LabClientsFactory } from './sandbox/lab-clients';
 import type { Sandbox } from './sandbox/sandbox';
-import { sandboxConnectRouter, sandboxLostNotice } from './web/sandbox-router';
+import { SandboxSolutions } from './sandbox/solutions';
+import { sandboxConnectRouter, sandboxLostNotice, skipRouter, skipStatusLocals } from './web/sandbox-router';
 import type { ShellService } from './sandbox/shell';
 import { shellAvailability, shellFilesRouter, shellRouter } from './web/shell-router';
 import { csrf, loadSession, requireUser, securityHeaders } from './web/security';
@@ -36,6 +39,9 @@ export interface AppDeps {
     accounts: Sandbox;
     proxy: RequestHandler;
     shell: Pick<ShellService, 'available'>;
+    /** The labs' solutions and clients in a learner's account to run them with: Skip this step and Rebuild to where I was. */
+    solvers?: SolverRegistry;
+    labClients?: LabClientsFactory;
   };
 }
 
@@ -63,6 +69,10 @@ export function buildApp(deps: AppDeps): Express {
   });
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   const sandbox = deps.sandbox;
+  const solutions =
+    sandbox?.solvers && sandbox.labClients
+      ? new SandboxSolutions({ labs, solvers: sandbox.solvers, store, engine: deps.engine, accounts: sandbox.accounts, labClients: sandbox.labClients, logger: deps.logger, rateLimitMs: config.checkRateLimitSeconds * 1000 })
+      : undefined;
   // The signing proxy reads the raw body (its signature covers it) and has its own AWS-style errors: it comes before the parsers, sessions and CSRF.
   if (sandbox) app.use('/sandbox/aws', sandbox.proxy);
 
@@ -75,7 +85,7 @@ export function buildApp(deps: AppDeps): Express {
   const { issue, verify } = csrf(deps.sessionSecret, cookies);
   app.use(issue, verify);
   if (sandbox) {
-    app.use(sandboxLostNotice(sandbox.accounts, deps.logger));
+    app.use(sandboxLostNotice(sandbox.accounts, deps.logger, { rebuild: solutions?.rebuildable }));
     app.use(async (_req, res, next) => {
       Object.assign(res.locals, await shellAvailability({ shell: sandbox.shell, mode: config.mode }));
       next();
@@ -85,16 +95,17 @@ export function buildApp(deps: AppDeps): Express {
   // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
   const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) });
+  if (solutions) app.use('/labs/:labId/steps/:stepId', skipStatusLocals(solutions));
   app.use(lab.pages);
   app.use(shellFilesRouter());
 
   // Each signed-in area states its guard once, here; the instructor's part of /classes states its own inside.
-  app.use('/labs', requireUser, lab.learner);
+  app.use('/labs', requireUser, lab.learner, skipRouter({ solutions }));
   app.use(
     '/connect',
     requireUser,
     sandbox
-      ? sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok })
+      ? sandboxConnectRouter({ sandbox: sandbox.accounts, shellAvailable: async () => (await sandbox.shell.available()).ok, solutions })
       : connectRouter({ labs, store, aws: deps.aws, config }),
   );
   // In AWS mode /shell explains that AWS CloudShell is the shell to use.

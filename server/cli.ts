@@ -17,6 +17,10 @@ const USAGE = `Usage: verilab <command> [options]
 Commands:
   serve                 start the web app (same as npm start)
   labs check [dir]      validate lab content (default: the configured labs folder)
+  labs test LAB [--json]
+                        run the lab's self-test in fresh sandbox accounts (its own moto server unless
+                        SANDBOX_MOTO_URL is set): each check fails before its step's solution and passes
+                        after, and each broken variant fails with its hint (exit 0 all held, 1 not)
   users add --email E --name N [--instructor] [--password-stdin]
                         create an account; asks for the password, or reads it from stdin
   verify --lab L --role-arn ARN --external-id ID --region R [--step ID ...] [--json] [--started-at ISO] [--cleanup]
@@ -134,6 +138,49 @@ export async function labsCheck(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** `verilab labs test LAB`: the lab's self-test in the sandbox; see server/labs/self-test.ts. */
+export async function labsTest(args: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  } catch (err) {
+    io.err(`verilab labs test: ${(err as Error).message}`);
+    return 2;
+  }
+  const [labId, extra] = parsed.positionals;
+  if (!labId || extra !== undefined) {
+    io.err('Usage: verilab labs test LAB [--json]');
+    return 2;
+  }
+  const config = loadConfig(env);
+  const labs = loadLabs(config.labsDir, { mode: 'sandbox' });
+  const lab = labs.get(labId);
+  if (!lab) {
+    io.err(`verilab labs test: there is no lab "${labId}" (labs: ${labs.labs.map((l) => l.id).join(', ')})`);
+    return 2;
+  }
+  const { loadVariants, runSelfTest } = await import('./labs/self-test');
+  const { loadSolverRegistry } = await import('./labs/solver-registry');
+  const { sandboxSelfTestHarness } = await import('./sandbox/self-test-harness');
+  const { createLogger } = await import('./logger');
+  const solver = loadSolverRegistry(labs).get(lab.id);
+  const variants = loadVariants(lab);
+  if (!solver || !variants) {
+    io.err(`verilab labs test: lab ${lab.id} needs solutions (solve.ts exporting solver) and broken variants (self-test.ts exporting variants) in its folder`);
+    return 2;
+  }
+  const json = parsed.values.json ?? false;
+  const harness = await sandboxSelfTestHarness({ config, labs, lab, checks: loadCheckRegistry(labs), logger: createLogger('error') });
+  try {
+    const report = await runSelfTest(lab, { solver, variants }, () => harness.newAccount(), json ? undefined : io.out);
+    if (json) io.out(JSON.stringify(report, null, 2));
+    else io.out(report.ok ? `\n${lab.id}: every step and every broken variant behaved.` : `\n${lab.id}: the self-test FAILED (see BAD above).`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await harness.close();
+  }
+}
+
 /**
  * Verilab's own identity and endpoint from the SDK's standard variables in `env` (documented behaviour), read here
  * rather than by the SDK so that `env` need not be process.env; the SDK's default chain when they are absent.
@@ -225,7 +272,7 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
           lab: lab.id,
           account: outcome.aws.accountId,
           region: outcome.aws.region,
-          steps: steps.map((s) => ({ id: s.id, passed: s.passed, checks: s.checks.map((c) => ({ label: c.label, ok: c.ok, detail: c.detail, hint: c.hint })), evidence: s.evidence })),
+          steps: steps.map((s) => ({ id: s.id, passed: s.passed, checks: s.checks.map((c) => ({ label: c.label, ok: c.ok, detail: c.detail, hint: c.hint, explanation: c.explanation })), evidence: s.evidence })),
         },
         null,
         2,
@@ -239,6 +286,7 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
       for (const c of s.checks) {
         io.out(`    ${markOf(c.ok)} ${c.label}`);
         if (c.detail) io.out(`        ${c.detail}`);
+        if (c.explanation && c.ok === false) io.out(`        why: ${c.explanation}`);
         if (c.hint && c.ok !== true) io.out(`        hint: ${c.hint}`);
       }
     }
@@ -308,6 +356,7 @@ export async function runCli(argv: string[], io: Io = consoleIo, env: NodeJS.Pro
         return 2;
       case 'labs':
         if (rest[0] === 'check') return await labsCheck(rest.slice(1), io);
+        if (rest[0] === 'test') return await labsTest(rest.slice(1), io, env);
         io.err(`Unknown labs command "${rest[0] ?? ''}".\n\n${USAGE}`);
         return 2;
       case undefined:

@@ -69,7 +69,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     checks,
     aws,
     engine,
-    sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell },
+    sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell, solvers: sandbox.solvers, labClients: sandbox.labClients },
   });
 
   let server: Server;

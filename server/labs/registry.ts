@@ -20,16 +20,21 @@ export interface CheckRegistry {
 const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
 
 /**
- * A lab's checks module, found in the lab's own folder (wherever LABS_DIR puts it): checks.js, or checks.ts when running
- * from sources. The labs shipped with Verilab are compiled with the app, so a built Verilab finds their checks.js at the
- * same place under dist/ as the folder has under the project root.
+ * A module of a lab (`checks`, `solve`), found in the lab's own folder (wherever LABS_DIR puts it): NAME.js, or NAME.ts
+ * when running from sources. The labs shipped with Verilab are compiled with the app, so a built Verilab finds their
+ * NAME.js at the same place under dist/ as the folder has under the project root.
  */
-export function checksModulePath(lab: Pick<Lab, 'dir'>): string | undefined {
-  const candidates = [path.join(lab.dir, 'checks.js')];
-  if (RUNNING_FROM_SOURCE) candidates.push(path.join(lab.dir, 'checks.ts'));
+export function labModulePath(lab: Pick<Lab, 'dir'>, name: string): string | undefined {
+  const candidates = [path.join(lab.dir, `${name}.js`)];
+  if (RUNNING_FROM_SOURCE) candidates.push(path.join(lab.dir, `${name}.ts`));
   const relative = path.relative(ROOT_DIR, lab.dir);
-  if (!RUNNING_FROM_SOURCE && !relative.startsWith('..') && !path.isAbsolute(relative)) candidates.push(path.join(ROOT_DIR, 'dist', relative, 'checks.js'));
+  if (!RUNNING_FROM_SOURCE && !relative.startsWith('..') && !path.isAbsolute(relative)) candidates.push(path.join(ROOT_DIR, 'dist', relative, `${name}.js`));
   return candidates.find((file) => fs.existsSync(file));
+}
+
+/** A lab's checks module: checks.js, or checks.ts from sources (see labModulePath). */
+export function checksModulePath(lab: Pick<Lab, 'dir'>): string | undefined {
+  return labModulePath(lab, 'checks');
 }
 
 /** True when the lab folder holds a checks module in any form (compiled or not), for the `checks: false` consistency rule. */

@@ -3,24 +3,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { LabCatalog } from '../labs/types';
 import type { IncomingMessage } from 'node:http';
 import type { Store } from '../store';
-import { AwsSessions, awsSettings } from '../verify/aws-session';
-import { SecretBox, VERILAB_SANDBOX_CREDENTIALS } from './keys';
 import { ExternalMoto, ManagedMoto, type MotoSource } from './moto-supervisor';
-import { sandboxProxy } from './proxy';
-import { Sandbox } from './sandbox';
 import { createShellService, type ShellService } from './shell';
+import { sandboxServices, type SandboxServices } from './services';
 
-export interface RunningSandbox {
-  moto: MotoSource;
-  accounts: Sandbox;
-  aws: AwsSessions;
-  proxy: RequestHandler;
+export interface RunningSandbox extends SandboxServices {
   shell: ShellService;
   /** Serves the proxy on the Unix socket shells reach it through; call after start-up. */
   listen(): Promise<void>;
@@ -53,10 +46,8 @@ export async function startSandbox(deps: {
     await managed.start();
     moto = managed;
   }
-  const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => moto.requireUrl() });
-  const accounts = new Sandbox({ store, moto, labs, logger, secrets: new SecretBox(deps.sessionSecret), publicUrl: config.publicUrl, onInstanceChange: () => aws.forgetAll() });
-  if (moto instanceof ManagedMoto) moto.onRestart = () => aws.forgetAll();
-  const proxy = sandboxProxy({ lookupKey: (id) => accounts.lookupKey(id), motoUrl: () => moto.url(), logger, requestsPerSecond: config.sandbox.requestsPerSecond });
+  const services = sandboxServices({ config, store, labs, moto, sessionSecret: deps.sessionSecret, logger });
+  const { accounts, labClients, insights, proxy } = services;
 
   const proxySocketPath = socketPath(config.dataDir);
   const socketApp = express();
@@ -72,6 +63,7 @@ export async function startSandbox(deps: {
       return { accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, shellUid: c.shellUid };
     },
     authenticate: deps.authenticate,
+    ec2For: (accountId, region) => labClients(accountId, region).ec2,
     allowedOrigin: new URL(config.publicUrl).origin,
     maxShells: config.sandbox.maxShells,
     maxShellsPerLearner: config.sandbox.shellsPerLearner,
@@ -81,10 +73,7 @@ export async function startSandbox(deps: {
   });
 
   return {
-    moto,
-    accounts,
-    aws,
-    proxy,
+    ...services,
     shell,
     async listen() {
       fs.rmSync(proxySocketPath, { force: true });
@@ -98,6 +87,7 @@ export async function startSandbox(deps: {
     async stop() {
       await shell.stop();
       await new Promise<void>((resolve) => socketServer.close(() => resolve()));
+      await insights.stop();
       fs.rmSync(proxySocketPath, { force: true });
       await moto.stop();
     },

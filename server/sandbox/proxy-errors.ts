@@ -12,6 +12,8 @@ export interface AwsError {
   status: number;
   code: string;
   message: string;
+  /** Extra members of a JSON error body, as some exceptions carry (MalformedQueryException's queryCompileError). */
+  fields?: Record<string, unknown>;
 }
 
 const BAD_SIGNATURE =
@@ -89,6 +91,8 @@ export const errors = {
     message: UNAVAILABLE,
   }),
   internal: (): AwsError => ({ status: 500, code: 'InternalFailure', message: 'The sandbox failed to process the request.' }),
+  /** A call Verilab answers itself had a body it cannot act on; JSON services say ValidationException. */
+  validation: (message: string): AwsError => ({ status: 400, code: 'ValidationException', message }),
   crossAccount: (p: Protocol, message: string): AwsError =>
     p === 'ec2' ? { status: 403, code: 'UnauthorizedOperation', message } : { status: 403, code: 'AccessDenied', message },
 } as const;
@@ -101,7 +105,7 @@ export function errorBody(protocol: Protocol, error: AwsError, requestId: string
   const code = xmlEscape(error.code);
   const message = xmlEscape(error.message);
   if (protocol === 'json') {
-    return { contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
+    return { contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ ...error.fields, __type: error.code, message: error.message }) };
   }
   if (protocol === 'ec2') {
     return {

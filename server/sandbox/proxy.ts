@@ -30,7 +30,14 @@ export interface ProxyOptions {
    * Each returns true when it has answered. The `verilab` service (the sandbox's own actions) is only ever answered here.
    */
   intercepts?: ProxyIntercept[];
+  /**
+   * Answers from moto that Verilab corrects before the learner sees them: the first rewrite that returns a function
+   * for a call gets the body of moto's successful answer and returns the body to send instead.
+   */
+  rewrites?: ProxyRewrite[];
 }
+
+export type ProxyRewrite = (call: ProxyCall) => ((body: Buffer) => Promise<Buffer>) | undefined;
 
 /** A verified call, for an intercept to answer (or pass on by returning false). */
 export interface ProxyCall {
@@ -314,7 +321,37 @@ function forwardHeaders(req: Request, accountId: string, bodyLength: number): ht
   return out;
 }
 
-function forward(req: Request, res: Response, target: URL, agent: http.Agent, headers: http.OutgoingHttpHeaders, rawQuery: string, body: Buffer, onFailure: (err: Error) => void): void {
+/** Sends moto's answer through `rewrite` when it succeeded; moto's own answer goes out when the rewrite fails. */
+function rewritten(answer: http.IncomingMessage, res: Response, rewrite: (body: Buffer) => Promise<Buffer>, onError: (err: Error) => void): void {
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.on('error', () => res.destroy());
+  answer.on('end', () => {
+    const original = Buffer.concat(chunks);
+    rewrite(original)
+      .catch((err: Error) => {
+        onError(err);
+        return original;
+      })
+      .then((out) => {
+        res.removeHeader('content-encoding');
+        res.setHeader('content-length', String(out.length));
+        res.end(out);
+      });
+  });
+}
+
+function forward(
+  req: Request,
+  res: Response,
+  target: URL,
+  agent: http.Agent,
+  headers: http.OutgoingHttpHeaders,
+  rawQuery: string,
+  body: Buffer,
+  onFailure: (err: Error) => void,
+  rewrite?: { apply: (body: Buffer) => Promise<Buffer>; onError: (err: Error) => void },
+): void {
   const upstream = http.request(
     { agent, protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: rawQuery ? `/?${rawQuery}` : '/', headers },
     (answer) => {
@@ -328,6 +365,7 @@ function forward(req: Request, res: Response, target: URL, agent: http.Agent, he
         res.setHeader(name, value);
       }
       res.status(answer.statusCode ?? 502);
+      if (rewrite && answer.statusCode === 200) return rewritten(answer, res, rewrite.apply, rewrite.onError);
       answer.pipe(res);
       answer.on('error', () => res.destroy());
     },
@@ -422,11 +460,26 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
 
       const base = options.motoUrl();
       if (!base) return refuse(errors.unavailable(protocol));
-      forward(req, res, new URL(base), agent, forwardHeaders(req, key.accountId, body.length), rawQuery, body, (err) => {
-        log.upstreamError = err.message;
-        if (res.headersSent) res.destroy();
-        else sendAwsError(res, protocol, errors.unavailable(protocol), requestId);
-      });
+      const apply = (options.rewrites ?? []).map((r) => r(call)).find((r) => r !== undefined);
+      const onRewriteError = (err: Error) => logger.warn({ err, requestId, action: log.action }, 'sandbox: could not correct moto\'s answer; sent it as it was');
+      // moto may compress; an answer that is rewritten is asked for plain.
+      const headers = forwardHeaders(req, key.accountId, body.length);
+      if (apply) delete headers['accept-encoding'];
+      forward(
+        req,
+        res,
+        new URL(base),
+        agent,
+        headers,
+        rawQuery,
+        body,
+        (err) => {
+          log.upstreamError = err.message;
+          if (res.headersSent) res.destroy();
+          else sendAwsError(res, protocol, errors.unavailable(protocol), requestId);
+        },
+        apply && { apply, onError: onRewriteError },
+      );
     } catch (err) {
       logger.error({ err, requestId }, 'sandbox proxy failed');
       if (res.headersSent) res.destroy();

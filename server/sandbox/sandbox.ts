@@ -18,7 +18,7 @@ import { inMotoAccount } from './moto-process';
 import { trustAdmits } from './trust';
 
 export const SANDBOX_MESSAGES = {
-  LOST: 'The sandbox server restarted, and everything in the sandboxes was lost, yours included. Your progress and answers are kept. To rebuild, run the solutions of the steps you had passed in your cloud shell.',
+  LOST: 'The sandbox server restarted, and everything in the sandboxes was lost, yours included. Your progress and answers are kept. Press Rebuild to where I was, here or on the My sandbox page, and Verilab redoes the steps you had passed in your sandbox.',
   RESET: 'Your sandbox is now a new, empty AWS account. Your progress and answers are kept.',
   NO_TEMPLATE: 'No lab has a verifier role template, so Verilab cannot prepare sandbox accounts.',
   PREPARE_FAILED: 'Verilab could not prepare your sandbox account.',

@@ -10,7 +10,12 @@ export interface ClassInfo {
   instructorId: string;
   joinCode: string;
   createdAt: string;
+  /** Learners may skip steps (sandbox mode only: Verilab runs the step's solution in their sandbox). */
+  allowSkip: boolean;
 }
+
+/** Whether a learner may skip steps of a lab: only in a class for that lab whose instructor allows it. */
+export type SkipPolicy = 'allowed' | 'not-allowed' | 'no-class';
 
 export interface Member {
   userId: string;
@@ -33,8 +38,8 @@ export function normaliseJoinCode(code: string): string {
   return code.trim().toUpperCase().replace(/[\s-]/g, '');
 }
 
-const columns = ['id', 'name', 'lab_id', 'instructor_id', 'join_code', 'created_at'] as const;
-type ClassRow = Pick<Database['classes'], (typeof columns)[number]>;
+const columns = ['id', 'name', 'lab_id', 'instructor_id', 'join_code', 'created_at', 'allow_skip'] as const;
+type ClassRow = Omit<Pick<Database['classes'], (typeof columns)[number]>, 'allow_skip'> & { allow_skip: number };
 const toClass = (r: ClassRow): ClassInfo => ({
   id: r.id,
   name: r.name,
@@ -42,6 +47,7 @@ const toClass = (r: ClassRow): ClassInfo => ({
   instructorId: r.instructor_id,
   joinCode: r.join_code,
   createdAt: r.created_at,
+  allowSkip: Number(r.allow_skip) === 1,
 });
 
 export function classesRepo(db: Kysely<Database>) {
@@ -51,7 +57,7 @@ export function classesRepo(db: Kysely<Database>) {
       for (let attempt = 0; ; attempt++) {
         const row = { id: randomUUID(), name: input.name.trim(), lab_id: input.labId, instructor_id: input.instructorId, join_code: newJoinCode(), created_at: new Date().toISOString() };
         const inserted = await db.insertInto('classes').values(row).onConflict((oc) => oc.column('join_code').doNothing()).returning('id').executeTakeFirst();
-        if (inserted) return toClass(row);
+        if (inserted) return toClass({ ...row, allow_skip: 0 });
         if (attempt > 5) throw new Error('could not draw a unique join code');
       }
     },
@@ -70,10 +76,10 @@ export function classesRepo(db: Kysely<Database>) {
       const rows = await db
         .selectFrom('classes')
         .leftJoin('enrollments', 'enrollments.class_id', 'classes.id')
-        .select(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at'])
+        .select(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at', 'classes.allow_skip'])
         .select((eb) => eb.fn.count('enrollments.user_id').as('members'))
         .where('classes.instructor_id', '=', instructorId)
-        .groupBy(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at'])
+        .groupBy(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at', 'classes.allow_skip'])
         .orderBy('classes.created_at', 'desc')
         .execute();
       return rows.map((r) => ({ ...toClass(r), members: Number(r.members) }));
@@ -83,7 +89,7 @@ export function classesRepo(db: Kysely<Database>) {
       const rows = await db
         .selectFrom('enrollments')
         .innerJoin('classes', 'classes.id', 'enrollments.class_id')
-        .select(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at'])
+        .select(['classes.id', 'classes.name', 'classes.lab_id', 'classes.instructor_id', 'classes.join_code', 'classes.created_at', 'classes.allow_skip'])
         .where('enrollments.user_id', '=', userId)
         .orderBy('enrollments.joined_at', 'desc')
         .execute();
@@ -104,6 +110,23 @@ export function classesRepo(db: Kysely<Database>) {
     async isMember(classId: string, userId: string): Promise<boolean> {
       const row = await db.selectFrom('enrollments').select('user_id').where('class_id', '=', classId).where('user_id', '=', userId).executeTakeFirst();
       return row !== undefined;
+    },
+
+    async setAllowSkip(classId: string, allow: boolean): Promise<void> {
+      await db.updateTable('classes').set({ allow_skip: allow ? 1 : 0 }).where('id', '=', classId).execute();
+    },
+
+    /** Skip is allowed when any class the learner is in for this lab allows it. */
+    async skipPolicy(userId: string, labId: string): Promise<SkipPolicy> {
+      const rows = await db
+        .selectFrom('enrollments')
+        .innerJoin('classes', 'classes.id', 'enrollments.class_id')
+        .select('classes.allow_skip')
+        .where('enrollments.user_id', '=', userId)
+        .where('classes.lab_id', '=', labId)
+        .execute();
+      if (rows.length === 0) return 'no-class';
+      return rows.some((r) => Number(r.allow_skip) === 1) ? 'allowed' : 'not-allowed';
     },
 
     async members(classId: string): Promise<Member[]> {

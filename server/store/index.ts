@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseOptions } from './db';
 import { progressRepo } from './progress';
 import { reflectionsRepo } from './reflections';
 import { sandboxAccountsRepo } from './sandbox-accounts';
+import { sandboxQueriesRepo } from './sandbox-queries';
 import { sessionsRepo, usersRepo } from './users';
 
 export type { DatabaseOptions };
@@ -19,6 +20,7 @@ export interface Store {
   progress: ReturnType<typeof progressRepo>;
   reflections: ReturnType<typeof reflectionsRepo>;
   sandboxAccounts: ReturnType<typeof sandboxAccountsRepo>;
+  sandboxQueries: ReturnType<typeof sandboxQueriesRepo>;
   /** Answers only when the database does. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     progress: progressRepo(db),
     reflections: reflectionsRepo(db),
     sandboxAccounts: sandboxAccountsRepo(db),
+    sandboxQueries: sandboxQueriesRepo(db),
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },

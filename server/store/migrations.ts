@@ -114,4 +114,39 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_sandbox_queries': {
+    async up(db: Kysely<unknown>) {
+      // Keyed by the emulated account, not the learner: a reset gives the learner a new account, and its queries stay
+      // with the old one until they expire, as they would in AWS.
+      await db.schema
+        .createTable('sandbox_queries')
+        .addColumn('query_id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('query_string', 'text', (c) => c.notNull())
+        .addColumn('log_group_names', 'text', (c) => c.notNull())
+        .addColumn('start_time', 'bigint', (c) => c.notNull())
+        .addColumn('end_time', 'bigint', (c) => c.notNull())
+        .addColumn('result_limit', 'integer')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('results', 'text')
+        .addColumn('statistics', 'text')
+        .addColumn('events_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failure', 'text')
+        .addColumn('created_at', createdAt, (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sandbox_queries_account_idx').on('sandbox_queries').columns(['account_id', 'region', 'created_at']).execute();
+      await db.schema.createIndex('sandbox_queries_expires_idx').on('sandbox_queries').column('expires_at').execute();
+    },
+  },
+  '0004_skip_steps': {
+    async up(db: Kysely<unknown>) {
+      // An instructor lets a class skip steps (sandbox mode runs the step's solution); a skipped step stays marked.
+      await db.schema.alterTable('classes').addColumn('allow_skip', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('step_progress').addColumn('skipped_at', 'text').execute();
+      await db.schema.alterTable('attempts').addColumn('skipped', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };

@@ -19,6 +19,8 @@ export interface AttemptInput {
 export interface Attempt extends Omit<AttemptInput, 'at'> {
   id: string;
   createdAt: string;
+  /** The check that followed a Skip: Verilab had just run the step's solution. */
+  skipped: boolean;
 }
 
 export interface StepProgress {
@@ -31,6 +33,8 @@ export interface StepProgress {
   attemptsCount: number;
   latestEvidence: Record<string, unknown>;
   updatedAt: string;
+  /** When the learner skipped the step (and its check passed); null when they did it themselves. */
+  skippedAt: string | null;
 }
 
 type ProgressRow = Database['step_progress'];
@@ -44,6 +48,7 @@ const toProgress = (r: ProgressRow): StepProgress => ({
   attemptsCount: Number(r.attempts_count),
   latestEvidence: JSON.parse(r.latest_evidence) as Record<string, unknown>,
   updatedAt: r.updated_at,
+  skippedAt: r.skipped_at ?? null,
 });
 
 export function progressRepo(db: Kysely<Database>) {
@@ -61,6 +66,7 @@ export function progressRepo(db: Kysely<Database>) {
         evidence: input.evidence,
         durationMs: Math.max(0, Math.round(input.durationMs)),
         createdAt: at,
+        skipped: false,
       };
       const progress = await db.transaction().execute(async (trx) => {
         await trx
@@ -163,7 +169,37 @@ export function progressRepo(db: Kysely<Database>) {
         evidence: JSON.parse(r.evidence) as Record<string, unknown>,
         durationMs: Number(r.duration_ms),
         createdAt: r.created_at,
+        skipped: Number(r.skipped) === 1,
       }));
+    },
+
+    /**
+     * Marks the learner's latest attempt at a step as the check after a Skip, and the step as skipped when that check
+     * passed it. The step stays marked: a later check of their own does not make it theirs.
+     */
+    async markSkipped(userId: string, labId: string, stepId: string, at: Date = new Date()): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const latest = await trx
+          .selectFrom('attempts')
+          .select(['id', 'status'])
+          .where('user_id', '=', userId)
+          .where('lab_id', '=', labId)
+          .where('step_id', '=', stepId)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (!latest) return;
+        await trx.updateTable('attempts').set({ skipped: 1 }).where('id', '=', latest.id).execute();
+        if (latest.status !== 'passed') return;
+        await trx
+          .updateTable('step_progress')
+          .set({ skipped_at: at.toISOString() })
+          .where('user_id', '=', userId)
+          .where('lab_id', '=', labId)
+          .where('step_id', '=', stepId)
+          .where('skipped_at', 'is', null)
+          .execute();
+      });
     },
   };
 }

@@ -1,4 +1,6 @@
 // Table types for Kysely. Timestamps are ISO-8601 UTC text and JSON is text, so SQLite and PostgreSQL store them alike.
+import type { Generated } from 'kysely';
+
 export type Role = 'learner' | 'instructor';
 export type StepStatus = 'not-started' | 'passed' | 'failed' | 'unknown';
 
@@ -26,6 +28,8 @@ export interface ClassesTable {
   instructor_id: string;
   join_code: string;
   created_at: string;
+  /** 1 when the instructor lets the class's learners skip steps (sandbox mode runs the step's solution for them). */
+  allow_skip: Generated<number>;
 }
 
 export interface EnrollmentsTable {
@@ -56,6 +60,8 @@ export interface StepProgressTable {
   attempts_count: number;
   latest_evidence: string;
   updated_at: string;
+  /** When the learner skipped the step (Verilab ran its solution, then its check passed); null when they did it themselves. */
+  skipped_at: string | null;
 }
 
 export interface AttemptsTable {
@@ -68,6 +74,8 @@ export interface AttemptsTable {
   evidence: string;
   duration_ms: number;
   created_at: string;
+  /** 1 for the check that followed a Skip. */
+  skipped: Generated<number>;
 }
 
 export interface ReflectionsTable {
@@ -94,6 +102,34 @@ export interface SandboxAccountsTable {
   updated_at: string;
 }
 
+export type SandboxQueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout';
+
+/** A Logs Insights query run by Verilab's own engine in a sandbox account (moto's has no stats). */
+export interface SandboxQueriesTable {
+  query_id: string;
+  account_id: string;
+  region: string;
+  query_string: string;
+  /** JSON array of the log group names, as resolved from logGroupName(s) or identifiers. */
+  log_group_names: string;
+  /** StartQuery's range, epoch seconds. */
+  start_time: number;
+  end_time: number;
+  /** StartQuery's limit; null when not given. */
+  result_limit: number | null;
+  status: SandboxQueryStatus;
+  /** JSON: GetQueryResults' results and statistics, once Complete. */
+  results: string | null;
+  statistics: string | null;
+  /** 1 when the query read only the first events of its range (the sandbox bounds what one query reads). */
+  events_truncated: number;
+  /** Why a Failed query failed, for the log and the operator; never shown as AWS output. */
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -104,4 +140,5 @@ export interface Database {
   attempts: AttemptsTable;
   reflections: ReflectionsTable;
   sandbox_accounts: SandboxAccountsTable;
+  sandbox_queries: SandboxQueriesTable;
 }

@@ -19,6 +19,8 @@ export interface AwsSettings {
   refreshBeforeMs?: number;
   /** An explicit endpoint for every service (sandbox mode: moto, whose URL can change when it restarts). */
   endpoint?: () => string;
+  /** Adjusts each new set of learner clients once, before first use (sandbox mode answers Logs Insights calls itself). */
+  decorate?: (clients: AwsClients) => AwsClients;
 }
 
 export function awsSettings(config: { awsTimeoutMs: number; awsMaxAttempts: number }): AwsSettings {
@@ -132,6 +134,7 @@ export class AwsSessions {
         iam: new IAMClient(config),
         logs: new CloudWatchLogsClient(config),
       };
+      if (this.settings.decorate) clients = this.settings.decorate(clients);
       session.clients.set(role.region, clients);
     }
     return clients;

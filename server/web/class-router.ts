@@ -15,10 +15,14 @@ export const CLASS_MESSAGES = {
   JOIN_CODE_UNKNOWN: 'No class has that join code. Check it with your instructor.',
   INSTRUCTOR_CANNOT_JOIN: 'Instructors cannot join classes as learners. Use a learner account to join.',
   LEARNER_NOT_IN_CLASS: 'That learner is not in this class.',
+  ALLOW_SKIP_INVALID: 'Tick the box to allow skipping, or leave it empty to refuse it.',
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOIN_CODE = new RegExp(`^[A-Z0-9]{${JOIN_CODE_LENGTH}}$`);
+
+// A checkbox: "yes" when ticked, absent when not.
+const skipSchema = z.object({ allowSkip: z.literal('yes', { error: CLASS_MESSAGES.ALLOW_SKIP_INVALID }).optional() });
 
 const joinSchema = z.object({
   code: z
@@ -84,8 +88,22 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     const members = await store.classes.members(cls.id);
     const progress = lab ? await store.progress.forLearners(members.map((m) => m.userId), lab.id) : [];
     const status: Record<string, Record<string, string>> = {};
-    for (const p of progress) (status[p.userId] ??= {})[p.stepId] = p.status;
-    res.render('class', { title: cls.name, cls, lab, members, status, joinLink: `${publicUrl}/join/${cls.joinCode}` });
+    const skipped: Record<string, Record<string, boolean>> = {};
+    for (const p of progress) {
+      (status[p.userId] ??= {})[p.stepId] = p.status;
+      if (p.skippedAt) (skipped[p.userId] ??= {})[p.stepId] = true;
+    }
+    res.render('class', { title: cls.name, cls, lab, members, status, skipped, joinLink: `${publicUrl}/join/${cls.joinCode}`, skipSaved: req.query.saved === 'skip' });
+  });
+
+  // The class's Skip setting; a fuller settings page comes later.
+  router.post('/:classId/skip', async (req, res) => {
+    const cls = await ownClass(req);
+    const form = parseForm(skipSchema, req.body);
+    if (!form.ok) throw validationError(form.errors);
+    const allowSkip = form.data.allowSkip === 'yes';
+    await store.classes.setAllowSkip(cls.id, allowSkip);
+    return respond(req, res, { json: () => res.json({ classId: cls.id, allowSkip }), html: () => res.redirect(303, `/classes/${cls.id}?saved=skip#skip`) });
   });
 
   router.get('/:classId/learners/:userId', async (req, res) => {

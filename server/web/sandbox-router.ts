@@ -1,8 +1,9 @@
-// Sandbox mode's Connect page: the learner's sandbox account, a local CLI profile, their keys as JSON, and Reset my sandbox.
+// Sandbox mode's Connect page (the learner's sandbox account, a local CLI profile, their keys as JSON, Reset my sandbox, Rebuild to where I was) and Skip this step.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../errors';
+import { AppError, NotFoundError } from '../errors';
 import { SANDBOX_MESSAGES, type Sandbox, type SandboxCredentials } from '../sandbox/sandbox';
+import { rebuildSummary, SOLUTION_MESSAGES, type RebuildReport, type SandboxSolutions } from '../sandbox/solutions';
 import { respond, wantsJson } from './respond';
 
 export const SANDBOX_PROFILE = 'verilab';
@@ -23,12 +24,15 @@ export function profileCommands(c: SandboxCredentials, profile = SANDBOX_PROFILE
   ].join('\n');
 }
 
-/** Tells a learner, once, on the first page after moto lost their sandbox (and prepares it again). */
-export function sandboxLostNotice(sandbox: Sandbox, logger: Logger): RequestHandler {
+/** Tells a learner, once, on the first page after moto lost their sandbox (and prepares it again), with Rebuild to where I was when it can run. */
+export function sandboxLostNotice(sandbox: Sandbox, logger: Logger, options: { rebuild?: boolean } = {}): RequestHandler {
   return async (req, res, next) => {
     if (req.user && req.method === 'GET' && !wantsJson(req)) {
       try {
-        if (await sandbox.recoverLost(req.user.id)) res.locals.sandboxNotice = SANDBOX_MESSAGES.LOST;
+        if (await sandbox.recoverLost(req.user.id)) {
+          res.locals.sandboxNotice = SANDBOX_MESSAGES.LOST;
+          res.locals.sandboxRebuild = options.rebuild ?? false;
+        }
       } catch (err) {
         logger.warn({ err }, 'sandbox: could not check whether a sandbox was lost');
       }
@@ -40,12 +44,22 @@ export function sandboxLostNotice(sandbox: Sandbox, logger: Logger): RequestHand
 interface Deps {
   sandbox: Sandbox;
   shellAvailable: () => Promise<boolean>;
+  /** Skip and Rebuild: absent when no lab has solutions. */
+  solutions?: SandboxSolutions;
 }
 
-export function sandboxConnectRouter({ sandbox, shellAvailable }: Deps): Router {
+/** A rebuild's report as JSON: ids and reasons. */
+function rebuildJson(report: RebuildReport) {
+  return {
+    accountId: report.accountId,
+    labs: report.labs.map((l) => ({ lab: l.lab.id, rebuilt: l.rebuilt.map((s) => s.id), notRebuilt: l.notRebuilt.map((n) => ({ step: n.step.id, reason: n.reason })) })),
+  };
+}
+
+export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Deps): Router {
   const router = Router();
 
-  async function render(req: Request, res: Response, status = 200, state: { error?: string; notice?: string; failure?: AppError } = {}) {
+  async function render(req: Request, res: Response, status = 200, state: { error?: string; notice?: string; failure?: AppError; rebuild?: RebuildReport } = {}) {
     let credentials: (SandboxCredentials & { shellUid: number }) | undefined;
     let failure = state.failure;
     try {
@@ -63,6 +77,8 @@ export function sandboxConnectRouter({ sandbox, shellAvailable }: Deps): Router 
       failure,
       resetError: state.error,
       notice: state.notice,
+      rebuildOffered: solutions?.rebuildable ?? false,
+      rebuild: state.rebuild,
       shellAvailable: await shellAvailable(),
       next: typeof req.query.next === 'string' && req.query.next.startsWith('/labs/') ? req.query.next : undefined,
     });
@@ -91,6 +107,44 @@ export function sandboxConnectRouter({ sandbox, shellAvailable }: Deps): Router 
     }
     const row = await sandbox.reset(req.user!.id);
     return respond(req, res, { json: () => res.json({ reset: true, accountId: row.accountId }), html: () => render(req, res, 200, { notice: SANDBOX_MESSAGES.RESET }) });
+  });
+
+  // Errors that the learner can act on (busy, rate-limited, the sandbox failed) are shown on the Connect page itself.
+  router.post('/sandbox/rebuild', async (req, res) => {
+    if (!solutions?.rebuildable) throw new NotFoundError('REBUILD_UNAVAILABLE', SOLUTION_MESSAGES.REBUILD_UNAVAILABLE);
+    let report: RebuildReport;
+    try {
+      report = await solutions.rebuild(req.user!);
+    } catch (err) {
+      if (!(err instanceof AppError) || !err.expose) throw err;
+      return respond(req, res, { json: () => { throw err; }, html: () => render(req, res, err.status, { failure: err }) });
+    }
+    return respond(req, res, { json: () => res.json(rebuildJson(report)), html: () => render(req, res, 200, { notice: rebuildSummary(report), rebuild: report }) });
+  });
+
+  return router;
+}
+
+/** Whether the step page offers Skip this step, and whether the step was skipped: for the step page's view. */
+export function skipStatusLocals(solutions: SandboxSolutions): RequestHandler {
+  return async (req, res, next) => {
+    if (req.method === 'GET' && req.user) res.locals.skip = await solutions.skipStatus(req.user, String(req.params.labId), String(req.params.stepId));
+    next();
+  };
+}
+
+/** Mounted at /labs behind requireUser in both modes: outside sandbox mode, Skip is refused with a reason. */
+export function skipRouter({ solutions }: { solutions?: SandboxSolutions }): Router {
+  const router = Router();
+
+  router.post('/:labId/steps/:stepId/skip', async (req, res) => {
+    if (!solutions) throw new NotFoundError('SKIP_UNAVAILABLE', SOLUTION_MESSAGES.SKIP_UNAVAILABLE);
+    const { lab, step, run } = await solutions.skip(req.user!, String(req.params.labId), String(req.params.stepId));
+    const outcome = run.outcomes[0];
+    return respond(req, res, {
+      html: () => res.redirect(303, `/labs/${lab.id}/steps/${step.id}#check`),
+      json: () => res.json({ step: step.id, skipped: true, status: outcome.status, passed: outcome.result.passed, checks: outcome.result.checks }),
+    });
   });
 
   return router;

@@ -1,7 +1,8 @@
-// The cloud shell page and the xterm.js files it loads from node_modules (the WebSocket itself is server/sandbox/shell).
+// The cloud shell page, the learner's instances it can open shells on, and the xterm.js files it loads from node_modules (the WebSocket itself is server/sandbox/shell).
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { ShellService } from '../sandbox/shell';
+import { INSTANCE_ID } from '../sandbox/shell/instances';
 
 export const SHELL_PAGE_MESSAGES = {
   AWS_MODE: 'This Verilab works in real AWS accounts, so use AWS CloudShell in the AWS console (the >_ icon in its top bar) for a shell with the AWS CLI.',
@@ -22,8 +23,8 @@ function packageFile(pkg: string, file: string): string {
 }
 
 export interface ShellRouterDeps {
-  /** Absent when the operator has not configured the shell. */
-  shell?: Pick<ShellService, 'available'>;
+  /** Absent when the operator has not configured the shell; without `instances`, no instance shells are offered. */
+  shell?: Pick<ShellService, 'available'> & Partial<Pick<ShellService, 'instances'>>;
   mode: 'sandbox' | 'aws';
 }
 
@@ -46,11 +47,24 @@ export function shellFilesRouter(): Router {
   return router;
 }
 
-/** The shell page, mounted at /shell behind requireUser. */
+/** The shell page, mounted at /shell behind requireUser; ?instance=i-... opens the shell of that instance instead. */
 export function shellRouter(deps: ShellRouterDeps): Router {
   const router = Router();
-  router.get('/', async (_req, res) => {
-    res.render('shell', { title: 'Cloud shell', ...(await shellAvailability(deps)) });
+  router.get('/', async (req, res) => {
+    const instance = typeof req.query.instance === 'string' && INSTANCE_ID.test(req.query.instance) ? req.query.instance : '';
+    res.render('shell', { title: instance ? `Shell on ${instance}` : 'Cloud shell', shellInstance: instance, ...(await shellAvailability(deps)) });
+  });
+  router.get('/instances', async (req, res) => {
+    res.json({ instances: await runningInstances(deps, req.user!.id) });
   });
   return router;
+}
+
+/** What the Connect list offers: the learner's running instances, read from their sandbox account. */
+async function runningInstances(deps: ShellRouterDeps, userId: string) {
+  if (!deps.shell?.instances || !(await shellAvailability(deps)).shellAvailable) return [];
+  const all = await deps.shell.instances(userId);
+  return all
+    .filter((i) => i.state === 'running' && i.privateIp)
+    .map((i) => ({ instanceId: i.instanceId, name: i.name, privateIp: i.privateIp, publicIp: i.publicIp, hostname: i.hostname }));
 }

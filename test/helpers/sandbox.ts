@@ -5,12 +5,12 @@ import { execFile } from 'node:child_process';
 import type { Express } from 'express';
 import { buildApp } from '../../server/app';
 import { loadCheckRegistry } from '../../server/labs/registry';
-import { SecretBox, VERILAB_SANDBOX_CREDENTIALS } from '../../server/sandbox/keys';
+import type { LabClientsFactory } from '../../server/sandbox/lab-clients';
 import { ExternalMoto } from '../../server/sandbox/moto-supervisor';
-import { sandboxProxy } from '../../server/sandbox/proxy';
-import { Sandbox, type SandboxCredentials } from '../../server/sandbox/sandbox';
+import type { Sandbox, SandboxCredentials } from '../../server/sandbox/sandbox';
+import { sandboxServices } from '../../server/sandbox/services';
 import type { Store } from '../../server/store';
-import { AwsSessions, awsSettings } from '../../server/verify/aws-session';
+import type { AwsSessions } from '../../server/verify/aws-session';
 import { VerifyEngine } from '../../server/verify/engine';
 import { labs, silentLogger, testConfig, TEST_SECRET } from './app';
 import type { Moto } from './moto';
@@ -21,6 +21,8 @@ export interface SandboxTestContext {
   store: Store;
   sandbox: Sandbox;
   aws: AwsSessions;
+  /** Clients acting in a learner's sandbox account whose Logs Insights calls reach Verilab's engine, as the learner's do through the endpoint. */
+  labClients: LabClientsFactory;
   engine: VerifyEngine;
   url: string;
   database: TestDatabase;
@@ -38,11 +40,10 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
   const config = testConfig({ VERILAB_MODE: 'sandbox', PUBLIC_URL: url, SANDBOX_MOTO_URL: moto.url, ...overrides });
   // No caching of moto's instance id: tests reset moto and expect the very next request to notice.
   const motoSource = new ExternalMoto(moto.url, silentLogger, 0);
-  const aws = new AwsSessions({ ...awsSettings(config), credentials: VERILAB_SANDBOX_CREDENTIALS, endpoint: () => motoSource.requireUrl() });
-  const sandbox = new Sandbox({ store, moto: motoSource, labs: labs('sandbox'), logger: silentLogger, secrets: new SecretBox(TEST_SECRET), publicUrl: url, onInstanceChange: () => aws.forgetAll() });
+  const services = sandboxServices({ config, store, labs: labs('sandbox'), moto: motoSource, sessionSecret: TEST_SECRET, logger: silentLogger });
+  const { aws, accounts: sandbox, proxy } = services;
   const checks = loadCheckRegistry(labs('sandbox'));
   const engine = new VerifyEngine({ labs: labs('sandbox'), checks, store, aws, accounts: sandbox.accounts(), logger: silentLogger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
-  const proxy = sandboxProxy({ lookupKey: (id) => sandbox.lookupKey(id), motoUrl: () => motoSource.url(), logger: silentLogger });
   const app = buildApp({
     config,
     logger: silentLogger,
@@ -52,7 +53,13 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
     checks,
     aws,
     engine,
-    sandbox: { accounts: sandbox, proxy, shell: { available: async () => ({ ok: false, reason: 'This test runs without shells.' }) } },
+    sandbox: {
+      accounts: sandbox,
+      proxy,
+      shell: { available: async () => ({ ok: false, reason: 'This test runs without shells.' }) },
+      solvers: services.solvers,
+      labClients: services.labClients,
+    },
   });
   late.app = app;
   return {
@@ -60,11 +67,13 @@ export async function createSandboxContext(moto: Moto, overrides: Record<string,
     store,
     sandbox,
     aws,
+    labClients: services.labClients,
     engine,
     url,
     database,
     async close() {
       server.closeAllConnections();
+      await services.insights.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await close();
     },

@@ -8,6 +8,11 @@ export const SANDBOX_PROXY_SOCKET = `${SANDBOX_RUN_DIR}/aws.sock`;
 export const SANDBOX_HOSTNAME = 'cloudshell';
 export const SANDBOX_USER = 'learner';
 export const PROXY_PORT = 4566;
+/** Verilab's network tools (tools/ beside this file) appear here, their bin/ first on PATH. */
+export const VERILAB_TOOLS_MOUNT = '/opt/verilab';
+export const INSTANCE_RC = `${VERILAB_TOOLS_MOUNT}/lib/instance.bashrc`;
+/** The user of the lab's Amazon Linux instances, as their prompt names it. */
+export const INSTANCE_USER = 'ec2-user';
 
 export const BWRAP = '/usr/bin/bwrap';
 export const PRLIMIT = '/usr/bin/prlimit';
@@ -53,6 +58,27 @@ export interface ShellCommandSpec {
   limits: ShellLimits;
   /** The learner's own AWS identity for the CLI; only ever placed in the environment, never in argv or on disk. */
   credentials: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** Verilab's network tools and the Python that runs them (the AWS CLI's, with botocore); absent: a shell without them. */
+  verilabTools?: VerilabTools;
+  /** Makes this the shell of a lab instance: its host name, prompt and identity for the network tools. Needs verilabTools. */
+  instance?: ShellInstance;
+}
+
+export interface VerilabTools {
+  /** Host path of server/sandbox/shell/tools. */
+  dir: string;
+  /** Host path of the AWS CLI's Python interpreter, visible inside (under /usr or a tool dir). */
+  python: string;
+}
+
+export interface ShellInstance {
+  instanceId: string;
+  privateIp: string;
+}
+
+/** EC2's host name for a private address: ip-10-1-0-4 for 10.1.0.4. */
+export function instanceHostname(privateIp: string): string {
+  return `ip-${privateIp.replace(/\./g, '-')}`;
 }
 
 export interface ShellCommand {
@@ -69,9 +95,12 @@ export const PROMPT = '\\[\\e[1;32m\\]\\u@\\h\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\
  * (the sandbox has no other network), then the interactive shell replaces this script. max-children bounds the relay's
  * forks, which count against the learner's process limit anyway because socat runs as the learner.
  */
-export const ENTRY_SCRIPT = [
+const ENTRY_RELAY = [
   `socat TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr,max-children=16 UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} </dev/null >/dev/null 2>&1 &`,
   'cd "$HOME" || exit 1',
+];
+export const ENTRY_SCRIPT = [
+  ...ENTRY_RELAY,
   // The rc file comes through a pipe, never the disk. In it, not in the environment: bash unsets an inherited PS1 when
   // it runs a script, and resets SIGXFSZ when it starts interactive. Ignoring SIGXFSZ makes a write past the file-size
   // limit fail with "File too large" instead of killing the writer, which would end the whole shell when it is bash (echo >>).
@@ -82,6 +111,8 @@ export const ENTRY_SCRIPT = [
   'VERILAB_RC',
   ') -i',
 ].join('\n');
+/** An instance's shell: the same relay, then the instance's own rc file (its prompt and greeting; it ignores SIGXFSZ too). */
+export const INSTANCE_ENTRY_SCRIPT = [...ENTRY_RELAY, `exec bash --rcfile ${INSTANCE_RC} -i`].join('\n');
 
 /** Every directory between / and `dir` (exclusive of /), parents first: bwrap needs each made before a bind below it. */
 export function parentDirs(dir: string): string[] {
@@ -91,16 +122,19 @@ export function parentDirs(dir: string): string[] {
 
 export function buildShellCommand(spec: ShellCommandSpec): ShellCommand {
   const { limits } = spec;
+  if (spec.instance && !spec.verilabTools) throw new Error('an instance shell needs Verilab\'s network tools');
   const toolMounts: string[] = [];
   const made = new Set<string>(['/usr', '/etc', '/home', '/run', '/tmp']);
-  for (const dir of spec.toolDirs) {
-    for (const parent of parentDirs(dir)) {
+  const readOnly = (source: string, dest: string) => {
+    for (const parent of parentDirs(dest)) {
       if (made.has(parent) || parent.startsWith('/usr/')) continue;
       made.add(parent);
       toolMounts.push('--perms', '0755', '--dir', parent);
     }
-    toolMounts.push('--ro-bind', dir, dir);
-  }
+    toolMounts.push('--ro-bind', source, dest);
+  };
+  for (const dir of spec.toolDirs) readOnly(dir, dir);
+  if (spec.verilabTools) readOnly(spec.verilabTools.dir, VERILAB_TOOLS_MOUNT);
   const args = [
     // A fresh, empty root: only what is listed here exists inside.
     '--ro-bind', '/usr', '/usr',
@@ -126,7 +160,7 @@ export function buildShellCommand(spec: ShellCommandSpec): ShellCommand {
     // Only what setpriv needs to become the learner; setpriv then drops every capability, inheritable and bounding.
     '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID',
     '--die-with-parent',
-    '--hostname', SANDBOX_HOSTNAME,
+    '--hostname', spec.instance ? instanceHostname(spec.instance.privateIp) : SANDBOX_HOSTNAME,
     '--chdir', '/',
     '--',
     PRLIMIT,
@@ -142,20 +176,22 @@ export function buildShellCommand(spec: ShellCommandSpec): ShellCommand {
     `--reuid=${spec.uid}`, `--regid=${spec.uid}`, '--clear-groups',
     '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs',
     '--',
-    '/usr/bin/bash', '-c', ENTRY_SCRIPT,
+    '/usr/bin/bash', '-c', spec.instance ? INSTANCE_ENTRY_SCRIPT : ENTRY_SCRIPT,
   ];
   return { file: BWRAP, args, env: shellEnvironment(spec) };
 }
 
 /** The whole environment of the shell: built from nothing, so none of Verilab's own variables (secrets, DATABASE_URL) leak in. */
-export function shellEnvironment(spec: Pick<ShellCommandSpec, 'pathDirs' | 'credentials'>): Record<string, string> {
-  const { credentials } = spec;
+export function shellEnvironment(spec: Pick<ShellCommandSpec, 'pathDirs' | 'credentials' | 'verilabTools' | 'instance'>): Record<string, string> {
+  const { credentials, instance } = spec;
+  // Verilab's tools come first: its aws wraps the real one, its ping, curl, nc and ssh stand in for the real ones.
+  const verilabBin = spec.verilabTools ? [`${VERILAB_TOOLS_MOUNT}/bin`] : [];
   return {
     HOME: SANDBOX_HOME,
     USER: SANDBOX_USER,
     LOGNAME: SANDBOX_USER,
     SHELL: '/bin/bash',
-    PATH: [...spec.pathDirs, '/usr/local/bin', '/usr/bin'].join(':'),
+    PATH: [...verilabBin, ...spec.pathDirs, '/usr/local/bin', '/usr/bin'].join(':'),
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -165,6 +201,15 @@ export function shellEnvironment(spec: Pick<ShellCommandSpec, 'pathDirs' | 'cred
     // botocore in this CLI honours the standard endpoint variable; the relay above serves it.
     AWS_ENDPOINT_URL: `http://127.0.0.1:${PROXY_PORT}`,
     AWS_PAGER: '',
+    ...(spec.verilabTools ? { VERILAB_PYTHON: spec.verilabTools.python } : {}),
+    ...(instance
+      ? {
+          VERILAB_INSTANCE_ID: instance.instanceId,
+          VERILAB_INSTANCE_IP: instance.privateIp,
+          VERILAB_INSTANCE_HOST: instanceHostname(instance.privateIp),
+          VERILAB_INSTANCE_USER: INSTANCE_USER,
+        }
+      : {}),
   };
 }
 

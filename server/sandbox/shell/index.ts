@@ -3,9 +3,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import path from 'node:path';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
-import { buildShellCommand, DEFAULT_LIMITS, passwdFor } from './bwrap-command';
+import { buildShellCommand, DEFAULT_LIMITS, passwdFor, VERILAB_TOOLS_MOUNT } from './bwrap-command';
+import { INSTANCE_ID, listInstances, type InstanceSummary } from './instances';
 import { findTools, PROBE_MESSAGES, type ShellTools } from './probe';
 import { createShellManager } from './shell-manager';
 import { attachShellSocket } from './shell-socket';
@@ -25,6 +27,8 @@ export interface ShellOptions {
   proxySocketPath: string;
   /** May throw an AppError whose message the learner then sees in the terminal. */
   credentialsFor(userId: string): Promise<ShellCredentials>;
+  /** EC2 in a learner's sandbox account, acting as Verilab: lists their instances for instance shells. Absent: none. */
+  ec2For?(accountId: string, region: string): EC2Client;
   authenticate(req: IncomingMessage): Promise<{ id: string } | undefined>;
   /** PUBLIC_URL's origin: upgrades from any other Origin are refused (cross-site WebSocket hijacking). */
   allowedOrigin: string;
@@ -44,6 +48,8 @@ export interface ShellService {
   available(): Promise<Availability>;
   /** Handles 'upgrade' on /shell/ws and leaves other paths alone. */
   attach(server: Server): void;
+  /** The learner's instances that are not terminated, to offer instance shells for (empty when there are none to offer). */
+  instances(userId: string): Promise<InstanceSummary[]>;
   count(): number;
   /** Kills every shell (graceful stop); homes stay. */
   stop(): Promise<void>;
@@ -75,7 +81,8 @@ async function probeSandbox(dataDir: string, tools: ShellTools, logger: Logger):
     credentials: { accessKeyId: 'probe', secretAccessKey: 'probe', region: 'us-east-1' },
   });
   const args = [...command.args];
-  args[args.length - 1] = `aws --version && socat -V >/dev/null && echo ${PROBE_OK}`;
+  // The network tools run too: a tools folder the learner's uid cannot read, or a Python without botocore, shows here.
+  args[args.length - 1] = `aws --version && socat -V >/dev/null && ${VERILAB_TOOLS_MOUNT}/bin/verilab-net selftest >/dev/null && echo ${PROBE_OK}`;
   return new Promise((resolve) => {
     execFile(command.file, args, { env: command.env, timeout: 30_000 }, (err, stdout, stderr) => {
       if (!err && stdout.includes(PROBE_OK)) return resolve({ ok: true });
@@ -99,10 +106,12 @@ export function createShellService(options: ShellOptions): ShellService {
       return { availability: { ok: false as const, reason: PROBE_MESSAGES.ISOLATION_FAILED } };
     }));
 
+  const ec2For = options.ec2For;
   const manager = createShellManager({
     dataDir: options.dataDir,
     proxySocketPath: options.proxySocketPath,
     credentialsFor: options.credentialsFor,
+    findInstance: ec2For && (async (account, instanceId) => (await listInstances(ec2For(account.accountId, account.region))).find((i) => i.instanceId === instanceId)),
     async tools() {
       const { tools } = await probe();
       // Never start a shell without the isolation the probe proved.
@@ -131,6 +140,11 @@ export function createShellService(options: ShellOptions): ShellService {
           logger,
         }),
       );
+    },
+    async instances(userId) {
+      if (!ec2For || !(await probe()).availability.ok) return [];
+      const creds = await options.credentialsFor(userId);
+      return (await listInstances(ec2For(creds.accountId, creds.region))).filter((i) => INSTANCE_ID.test(i.instanceId));
     },
     count: () => manager.count(),
     async stop() {

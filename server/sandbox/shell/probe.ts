@@ -3,14 +3,19 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BWRAP, PRLIMIT, SETPRIV } from './bwrap-command';
+import { ROOT_DIR } from '../../paths';
+import { BWRAP, PRLIMIT, SETPRIV, type VerilabTools } from './bwrap-command';
 
 const run = promisify(execFile);
+
+/** Verilab's network tools: not TypeScript, so tsc leaves them here and dist/ finds them through the project root. */
+export const SHELL_TOOLS_DIR = path.join(ROOT_DIR, 'server', 'sandbox', 'shell', 'tools');
 
 export const PROBE_MESSAGES = {
   NO_BWRAP: 'The cloud shell needs bubblewrap (bwrap), which is not installed on this server.',
   NO_TOOL: (tool: string) => `The cloud shell needs ${tool}, which is not installed on this server.`,
   NO_AWS: 'The AWS CLI is not installed on this server, so the cloud shell would have nothing to run.',
+  NO_NETWORK_TOOLS: `The cloud shell's network tools (${path.join('server', 'sandbox', 'shell', 'tools')}) or the AWS CLI's Python are missing on this server.`,
   NOT_ROOT: 'The cloud shell needs Verilab to run as root, to give each learner their own unprivileged user inside the sandbox.',
   DATA_VISIBLE: 'DATA_DIR lies inside a folder the sandbox shows to learners; move it before enabling the cloud shell.',
   ISOLATION_FAILED: 'This server cannot create the isolated sandbox the cloud shell needs (bubblewrap could not create its namespaces).',
@@ -21,6 +26,8 @@ export interface ShellTools {
   toolDirs: string[];
   /** Directories put first on PATH inside the sandbox. */
   pathDirs: string[];
+  /** Verilab's ping, curl, nc, ssh and aws wrapper, run by the AWS CLI's Python. */
+  verilabTools: VerilabTools;
 }
 
 /** Looks `name` up on a PATH the way a shell would, returning the first executable file. */
@@ -75,7 +82,7 @@ export async function resolveAws(searchPath = process.env.PATH ?? ''): Promise<s
 }
 
 /** The binds and PATH the sandbox needs for this AWS CLI: its own bin directory, and its Python's prefix if outside /usr. */
-export function toolsFor(awsPath: string, searchPath?: string): ShellTools {
+export function toolsFor(awsPath: string, searchPath?: string): Omit<ShellTools, 'verilabTools'> {
   const dirs = new Set<string>();
   const pathDirs = [path.dirname(awsPath)];
   for (const file of [awsPath, shebangInterpreter(awsPath, searchPath)]) {
@@ -101,9 +108,12 @@ export async function findTools(dataDir: string): Promise<ProbeResult> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: PROBE_MESSAGES.NOT_ROOT };
   const aws = await resolveAws();
   if (!aws) return { ok: false, reason: PROBE_MESSAGES.NO_AWS };
-  const tools = toolsFor(aws);
+  // The tools need botocore, which only the AWS CLI's own Python is sure to have.
+  const python = shebangInterpreter(aws);
+  if (!python || !fs.existsSync(python) || !fs.existsSync(path.join(SHELL_TOOLS_DIR, 'bin', 'verilab-net'))) return { ok: false, reason: PROBE_MESSAGES.NO_NETWORK_TOOLS };
+  const tools: ShellTools = { ...toolsFor(aws), verilabTools: { dir: SHELL_TOOLS_DIR, python: fs.realpathSync(python) } };
   const data = path.resolve(dataDir);
-  if (['/usr', '/etc/ssl', ...tools.toolDirs].some((d) => data === d || data.startsWith(d + '/'))) {
+  if (['/usr', '/etc/ssl', SHELL_TOOLS_DIR, ...tools.toolDirs].some((d) => data === d || data.startsWith(d + '/'))) {
     return { ok: false, reason: PROBE_MESSAGES.DATA_VISIBLE };
   }
   return { ok: true, tools };

@@ -6,8 +6,9 @@ import * as pty from 'node-pty';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { isAppError } from '../../errors';
-import { buildShellCommand, DEFAULT_LIMITS, passwdFor, type ShellLimits } from './bwrap-command';
+import { buildShellCommand, DEFAULT_LIMITS, passwdFor, type ShellInstance, type ShellLimits } from './bwrap-command';
 import { formatBytes, measureHome, overQuota, quotaMessage, type HomeUsage } from './home-quota';
+import type { InstanceSummary } from './instances';
 import type { ShellTools } from './probe';
 
 export const SHELL_MESSAGES = {
@@ -26,6 +27,13 @@ export const SHELL_MESSAGES = {
   WELCOME: (account: string, quota: number) =>
     `Verilab cloud shell. The AWS CLI acts in your sandbox account ${account}. ` +
     `Files in your home folder (~) are kept between shells, up to ${formatBytes(quota)}.`,
+  INSTANCE_WELCOME: (instanceId: string, privateIp: string, account: string) =>
+    `Verilab: a shell on ${instanceId} (${privateIp}) in your sandbox account ${account}. Its home folder (~) is your cloud shell's.`,
+  NO_INSTANCE_SHELLS: 'Shells on instances are not available on this server; use the cloud shell.',
+  NO_INSTANCE: (instanceId: string) => `There is no instance ${instanceId} in your sandbox account. Press Enter to try again, or choose another.`,
+  INSTANCE_NOT_RUNNING: (instanceId: string, state: string) =>
+    `Instance ${instanceId} is ${state}, not running, so there is nothing to connect to. Start it first (aws ec2 start-instances --instance-ids ${instanceId}).`,
+  INSTANCE_LOOKUP_FAILED: 'Verilab could not look up your instance just now. Press Enter to try again in a moment.',
 } as const;
 
 /** WebSocket close codes the browser acts on: 4000-series mean "do not reconnect by yourself; wait for Enter". */
@@ -54,6 +62,8 @@ export interface ManagerOptions {
   proxySocketPath: string;
   credentialsFor(userId: string): Promise<{ accountId: string; accessKeyId: string; secretAccessKey: string; region: string; shellUid: number }>;
   tools(): Promise<ShellTools>;
+  /** One of the learner's instances, for an instance shell; absent: no instance shells. */
+  findInstance?(account: { accountId: string; region: string }, instanceId: string): Promise<InstanceSummary | undefined>;
   maxShells: number;
   maxShellsPerLearner: number;
   idleMs: number;
@@ -68,6 +78,8 @@ export interface Shell {
   id: string;
   userId: string;
   homeDir: string;
+  /** Set when this is the shell of a lab instance rather than the cloud shell. */
+  instanceId?: string;
   readonly sockets: ReadonlySet<WebSocket>;
   write(data: string | Buffer): void;
   /** Shows text as if the shell printed it (notices, the banner). */
@@ -94,7 +106,9 @@ export function createShellManager(options: ManagerOptions) {
   const { logger } = options;
   const shells = new Map<string, Shell>();
   const byUser = new Map<string, Shell[]>();
+  /** Shells being started, by learner and instance ('' for the cloud shell), and how many per learner. */
   const starting = new Map<string, Promise<Shell>>();
+  const pendingByUser = new Map<string, number>();
   let pending = 0;
 
   const homesDir = path.join(options.dataDir, 'sandbox', 'homes');
@@ -104,25 +118,49 @@ export function createShellManager(options: ManagerOptions) {
     return byUser.get(userId) ?? [];
   }
 
-  /** The learner's most recent shell, or a new one; `fresh` asks for another beside it. */
-  async function open(userId: string, opts: { fresh: boolean; cols: number; rows: number }): Promise<Shell> {
+  /**
+   * The learner's most recent shell of the same kind (the cloud shell, or the shell of this instance), or a new one;
+   * `fresh` asks for another beside it. Instance shells count against the limits like any shell.
+   */
+  async function open(userId: string, opts: { fresh: boolean; cols: number; rows: number; instanceId?: string }): Promise<Shell> {
     if (!USER_ID.test(userId)) throw new ShellRefusal(CLOSE.FAILED, SHELL_MESSAGES.START_FAILED);
-    const inFlight = starting.get(userId);
+    const key = `${userId}\n${opts.instanceId ?? ''}`;
+    const inFlight = starting.get(key);
     if (inFlight && !opts.fresh) return inFlight;
     const existing = userShells(userId);
-    if (!opts.fresh && existing.length > 0) return existing[existing.length - 1];
-    if (existing.length + (inFlight ? 1 : 0) >= options.maxShellsPerLearner) {
+    const same = existing.filter((s) => s.instanceId === opts.instanceId);
+    if (!opts.fresh && same.length > 0) return same[same.length - 1];
+    if (existing.length + (pendingByUser.get(userId) ?? 0) >= options.maxShellsPerLearner) {
       throw new ShellRefusal(CLOSE.TOO_MANY, SHELL_MESSAGES.LEARNER_FULL(options.maxShellsPerLearner));
     }
     // The slot is taken before the first await, so simultaneous connections cannot overshoot the limit.
     if (shells.size + pending >= options.maxShells) throw new ShellRefusal(CLOSE.TOO_MANY, SHELL_MESSAGES.SERVER_FULL(options.maxShells));
     pending += 1;
-    const promise = start(userId, opts.cols, opts.rows).finally(() => {
+    pendingByUser.set(userId, (pendingByUser.get(userId) ?? 0) + 1);
+    const promise = start(userId, opts.cols, opts.rows, opts.instanceId).finally(() => {
       pending -= 1;
-      if (starting.get(userId) === promise) starting.delete(userId);
+      const left = (pendingByUser.get(userId) ?? 1) - 1;
+      if (left > 0) pendingByUser.set(userId, left);
+      else pendingByUser.delete(userId);
+      if (starting.get(key) === promise) starting.delete(key);
     });
-    starting.set(userId, promise);
+    starting.set(key, promise);
     return promise;
+  }
+
+  /** The instance an instance shell stands for: the learner's own, and running. */
+  async function instanceFor(creds: { accountId: string; region: string }, instanceId: string, userId: string): Promise<ShellInstance> {
+    if (!options.findInstance) throw new ShellRefusal(CLOSE.UNAVAILABLE, SHELL_MESSAGES.NO_INSTANCE_SHELLS);
+    let found: InstanceSummary | undefined;
+    try {
+      found = await options.findInstance({ accountId: creds.accountId, region: creds.region }, instanceId);
+    } catch (err) {
+      logger.warn({ err, userId, instanceId }, 'cloud shell instance lookup failed');
+      throw new ShellRefusal(CLOSE.FAILED, SHELL_MESSAGES.INSTANCE_LOOKUP_FAILED);
+    }
+    if (!found) throw new ShellRefusal(CLOSE.FAILED, SHELL_MESSAGES.NO_INSTANCE(instanceId));
+    if (found.state !== 'running' || !found.privateIp) throw new ShellRefusal(CLOSE.FAILED, SHELL_MESSAGES.INSTANCE_NOT_RUNNING(instanceId, found.state));
+    return { instanceId, privateIp: found.privateIp };
   }
 
   async function prepareHome(userId: string, uid: number): Promise<string> {
@@ -161,7 +199,7 @@ export function createShellManager(options: ManagerOptions) {
     if ((st.mode & 0o002) === 0) await fs.chmod(options.proxySocketPath, 0o666);
   }
 
-  async function start(userId: string, cols: number, rows: number): Promise<Shell> {
+  async function start(userId: string, cols: number, rows: number, instanceId?: string): Promise<Shell> {
     let creds;
     try {
       creds = await options.credentialsFor(userId);
@@ -175,6 +213,7 @@ export function createShellManager(options: ManagerOptions) {
       logger.error({ userId, shellUid: creds.shellUid }, 'cloud shell uid refused');
       throw new ShellRefusal(CLOSE.FAILED, SHELL_MESSAGES.START_FAILED);
     }
+    const instance = instanceId ? await instanceFor(creds, instanceId, userId) : undefined;
     const tools = await options.tools();
     await proxyReachable();
     const homeDir = await prepareHome(userId, creds.shellUid);
@@ -196,19 +235,19 @@ export function createShellManager(options: ManagerOptions) {
       uid: creds.shellUid,
       limits,
       credentials: creds,
+      instance,
     });
     const started = Date.now();
     const proc = pty.spawn(command.file, command.args, { name: 'xterm-256color', cols, rows, cwd: '/', env: command.env });
-    const shell = wrap(proc, userId, homeDir, cleanup ? usage : undefined);
-    const banner = cleanup
-      ? notice(`${quotaMessage(usage, options.homeQuotaBytes)}\n${SHELL_MESSAGES.CLEANUP_MODE}`)
-      : `\x1b[2m${SHELL_MESSAGES.WELCOME(creds.accountId, options.homeQuotaBytes)}\x1b[0m\r\n`;
+    const shell = wrap(proc, userId, homeDir, cleanup ? usage : undefined, instance?.instanceId);
+    const welcome = instance ? SHELL_MESSAGES.INSTANCE_WELCOME(instance.instanceId, instance.privateIp, creds.accountId) : SHELL_MESSAGES.WELCOME(creds.accountId, options.homeQuotaBytes);
+    const banner = cleanup ? notice(`${quotaMessage(usage, options.homeQuotaBytes)}\n${SHELL_MESSAGES.CLEANUP_MODE}`) : `\x1b[2m${welcome}\x1b[0m\r\n`;
     shell.print(banner);
-    logger.info({ userId, shellId: shell.id, pid: proc.pid, cleanup, spawnMs: Date.now() - started }, 'cloud shell started');
+    logger.info({ userId, shellId: shell.id, pid: proc.pid, cleanup, instanceId: instance?.instanceId, spawnMs: Date.now() - started }, 'cloud shell started');
     return shell;
   }
 
-  function wrap(proc: pty.IPty, userId: string, homeDir: string, cleanupUsage: HomeUsage | undefined): Shell {
+  function wrap(proc: pty.IPty, userId: string, homeDir: string, cleanupUsage: HomeUsage | undefined, instanceId: string | undefined): Shell {
     const id = randomUUID();
     const sockets = new Set<WebSocket>();
     let chunks: string[] = [];
@@ -293,6 +332,7 @@ export function createShellManager(options: ManagerOptions) {
       id,
       userId,
       homeDir,
+      instanceId,
       sockets,
       exited,
       write(data) {

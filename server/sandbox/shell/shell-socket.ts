@@ -6,11 +6,13 @@
 //   server -> browser  binary frame: terminal output (UTF-8), starting with a replay of recent output on (re)attach
 //   close codes: 4000 ended, 4401 not signed in, 4413 over quota, 4429 too many shells, 4500 could not start,
 //                4503 unavailable (all: wait for Enter before reconnecting); 1001 server stopping (reconnect by itself).
-//   Query string: ?cols=N&rows=N size the new PTY; ?new=1 asks for another shell beside the current one.
+//   Query string: ?cols=N&rows=N size the new PTY; ?new=1 asks for another shell beside the current one;
+//                 ?instance=i-... asks for the shell of that lab instance (the learner's own, and running).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { INSTANCE_ID } from './instances';
 import { CLOSE, notice, ShellRefusal, type ShellManager } from './shell-manager';
 
 export const SHELL_PATH = '/shell/ws';
@@ -19,6 +21,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export const SOCKET_MESSAGES = {
   SIGN_IN: 'Please sign in to Verilab to use the cloud shell.',
+  BAD_INSTANCE: 'That is not an instance id (i-0123456789abcdef0).',
 } as const;
 
 export interface SocketDeps {
@@ -75,6 +78,8 @@ export function attachShellSocket(server: Server, deps: SocketDeps): WebSocketSe
       ws.close(code, code === CLOSE.UNAUTHORIZED ? 'sign in' : 'refused');
     };
     if (!user) return bye(CLOSE.UNAUTHORIZED, SOCKET_MESSAGES.SIGN_IN);
+    const instanceId = url.searchParams.get('instance') || undefined;
+    if (instanceId !== undefined && !INSTANCE_ID.test(instanceId)) return bye(CLOSE.FAILED, SOCKET_MESSAGES.BAD_INSTANCE);
     const availability = await deps.available();
     if (!availability.ok) return bye(CLOSE.UNAVAILABLE, availability.reason);
     // Input typed before the shell is ready is kept, so a fast typist loses nothing.
@@ -87,6 +92,7 @@ export function attachShellSocket(server: Server, deps: SocketDeps): WebSocketSe
     try {
       shell = await deps.manager.open(user.id, {
         fresh: url.searchParams.get('new') === '1',
+        instanceId,
         cols: clamp(url.searchParams.get('cols'), 2, 500, 80),
         rows: clamp(url.searchParams.get('rows'), 2, 200, 24),
       });

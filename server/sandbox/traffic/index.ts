@@ -4,3 +4,4 @@ export * from './noise';
 export * from './read-network';
 export * from './records';
 export * from './simulate';
+export * from './flow-log-status';

@@ -1,4 +1,5 @@
 // Logs Insights engine against the CloudWatch Logs documentation's VPC flow-log sample queries, answers worked out by hand.
+import { LAB_QUERY } from '../../../../labs/vpc-flow-logs/lab-model';
 import { parseFlowRecord } from '../../../../server/labs/kit/flow-logs';
 import { runQuery, type InsightsEvent } from '../../../../server/sandbox/insights';
 import { ACCOUNT, ALL_TIME, FLOW_EVENTS, FLOW_LINES, flowEvent, rowsOf, T0 } from './flow-fixture';
@@ -40,6 +41,90 @@ describe('Logs Insights engine: VPC flow-log sample queries', () => {
     const actual = rowsOf(run(TOP_10).results).map((r) => [`${r.srcAddr} ${r.dstAddr}`, Number(r.bytesTransferred)]);
 
     expect(actual).toEqual(expected);
+  });
+
+  it("the lab's query is the console sample, word for word", () => {
+    expect(LAB_QUERY).toBe(TOP_10);
+  });
+
+  it('top 15 byte transfers for hosts on a given subnet (the documentation\'s query, 192.0.2.0/24): the one host sent 3120 bytes to 10.1.0.4', () => {
+    const query = 'filter isIpv4InSubnet(srcAddr, "192.0.2.0/24")\n    | stats sum(bytes) as bytesTransferred by dstAddr\n    | sort bytesTransferred desc\n    | limit 15';
+
+    const { results, statistics } = run(query);
+
+    expect(rowsOf(results)).toEqual([{ dstAddr: '10.1.0.4', bytesTransferred: '3120' }]);
+    // Only line 9 comes from 192.0.2.0/24.
+    expect(statistics).toMatchObject({ recordsMatched: 1, recordsScanned: 25 });
+  });
+
+  it('top 15 byte transfers for hosts on a given subnet, over 10.1.0.0/16: by destination, biggest first', () => {
+    const rows = rowsOf(run('filter isIpv4InSubnet(srcAddr, "10.1.0.0/16") | stats sum(bytes) as bytesTransferred by dstAddr | sort bytesTransferred desc | limit 15').results);
+
+    expect(rows).toEqual([
+      { dstAddr: '52.94.133.131', bytesTransferred: '9800' }, // line 11
+      { dstAddr: '192.0.2.44', bytesTransferred: '4650' }, // line 10
+      // lines 1-3 on the sender's interface and 16, 17, 20 on the receiver's: 420 + 840 + 252 + 420 + 840 + 336
+      { dstAddr: '10.2.0.36', bytesTransferred: '3108' },
+      { dstAddr: '10.1.0.4', bytesTransferred: '120' }, // line 15, from 10.1.0.2
+      { dstAddr: '10.1.0.2', bytesTransferred: '72' }, // line 14
+    ]);
+  });
+
+  it('IP addresses that use UDP, the documentation\'s query as written (no sort): the same two sources in some order', () => {
+    const rows = rowsOf(run('filter protocol=17 | stats count(*) by srcAddr').results);
+
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(expect.arrayContaining([{ srcAddr: '10.1.0.2', 'count(*)': '1' }, { srcAddr: '10.1.0.4', 'count(*)': '1' }]));
+  });
+
+  it('a single record for each connection (the documentation\'s query): `logStream` without @ is no field of a flow record, so it matches nothing', () => {
+    const query =
+      "fields @timestamp, srcAddr, dstAddr, srcPort, dstPort, protocol, bytes\n| filter logStream = 'vpc-flow-logs' and interfaceId = 'eni-0123456789abcdef0'\n| sort @timestamp desc\n| dedup srcAddr, dstAddr, srcPort, dstPort, protocol\n| limit 20";
+
+    const { results, statistics } = run(query);
+
+    expect(results).toEqual([]);
+    expect(statistics).toMatchObject({ recordsMatched: 0, recordsScanned: 25 });
+  });
+
+  it('a single record for each connection, with @logStream and a real interface: the newest record of each 5-tuple, NODATA kept', () => {
+    const query =
+      "fields @timestamp, srcAddr, dstAddr, srcPort, dstPort, protocol, bytes\n| filter @logStream = 'eni-0a1b2c3d-all' and interfaceId = 'eni-0a1b2c3d'\n| sort @timestamp desc\n| dedup srcAddr, dstAddr, srcPort, dstPort, protocol\n| limit 20";
+
+    const rows = rowsOf(run(query).results);
+
+    // The 15 records of eni-0a1b2c3d; lines 1 and 2 repeat line 3's 5-tuple (the ping) and are older, so they go.
+    expect(rows).toHaveLength(13);
+    const pings = rows.filter((r) => r.dstAddr === '10.2.0.36');
+    expect(pings).toEqual([{ '@timestamp': '2024-06-10 09:02:00.000', srcAddr: '10.1.0.4', dstAddr: '10.2.0.36', srcPort: '0', dstPort: '0', protocol: '1', bytes: '252', '@ptr': expect.any(String) }]);
+    // Dedup keeps every row with a missing value: the NODATA record (line 13), the newest, comes first.
+    expect(rows[0]).toEqual({ '@timestamp': '2024-06-10 09:07:00.000', '@ptr': expect.any(String) });
+    const times = rows.map((r) => r['@timestamp']);
+    expect(times).toEqual([...times].sort().reverse());
+  });
+
+  it('NAT gateway: the instances sending the most traffic through it (x.x.x.x = 52.94.133.131, y.y. = 10.1.): 10.1.0.4 with 9800 bytes', () => {
+    const rows = rowsOf(run("filter (dstAddr like '52.94.133.131' and srcAddr like '10.1.') | stats sum(bytes) as bytesTransferred by srcAddr, dstAddr | sort bytesTransferred desc | limit 10").results);
+
+    expect(rows).toEqual([{ srcAddr: '10.1.0.4', dstAddr: '52.94.133.131', bytesTransferred: '9800' }]);
+  });
+
+  it('NAT gateway: uploads and downloads of 10.1.0.4 to and from outside 10.1. (like and not like), biggest first', () => {
+    const uploads = rowsOf(run("filter (srcAddr like '10.1.0.4' and dstAddr not like '10.1.') | stats sum(bytes) as bytesTransferred by srcAddr, dstAddr | sort bytesTransferred desc | limit 10").results);
+    const downloads = rowsOf(run("filter (dstAddr like '10.1.0.4' and srcAddr not like '10.1.') | stats sum(bytes) as bytesTransferred by srcAddr, dstAddr | sort bytesTransferred desc | limit 10").results);
+
+    expect(uploads.map((r) => [r.dstAddr, r.bytesTransferred])).toEqual([
+      ['52.94.133.131', '9800'], // line 11
+      ['192.0.2.44', '4650'], // line 10
+      ['10.2.0.36', '3108'], // lines 1-3, 16, 17, 20
+    ]);
+    expect(downloads.map((r) => [r.srcAddr, r.bytesTransferred])).toEqual([
+      ['52.94.133.131', '31500'], // line 12
+      ['192.0.2.44', '3120'], // line 9
+      ['10.2.0.36', '336'], // line 19
+      ['203.0.113.7', '240'], // lines 4-6: 60 + 60 + 120
+      ['198.51.100.23', '112'], // lines 7, 8: 60 + 52
+    ]);
   });
 
   it('average, min and max bytes by source and destination: one row per pair, named by the aggregate text', () => {
