@@ -277,6 +277,9 @@ describe('instance shells (real bwrap, proxy and simulator)', () => {
     await term.waitFor(new RegExp(`Connection to ${s.a!.publicIp!.replace(/\./g, '\\.')} closed\\.[\\s\\S]*learner@cloudshell[^\\n]*\\$ `), 20_000, back);
     const missing = await term.run('aws ec2-instance-connect ssh --instance-id i-0123456789abcdef0');
     expect(missing).toMatch(/InvalidInstanceID\.NotFound|was not found/);
+    // A variable that is not set in this shell: say so, rather than claim the option was left out.
+    const unset = await term.run('aws ec2-instance-connect ssh --instance-id "$NOT_SET_HERE"');
+    expect(unset).toContain('argument --instance-id: the value is empty. If you used a variable, it is not set in this shell');
     term.close();
   });
 

@@ -724,9 +724,14 @@ def aws(argv):
         options[name] = value
         j += 1
     instance_id = options.get('--instance-id')
-    if not instance_id:
+    if instance_id is None:
         say(CONNECT_USAGE, err=True)
         say('aws: error: the following arguments are required: --instance-id', err=True)
+        return 252
+    if not instance_id.strip():
+        # Usually a shell variable that is not set in this shell: "$INSTANCE1_ID" expands to nothing.
+        say('aws: error: argument --instance-id: the value is empty. If you used a variable, it is not set in this shell; '
+            "find the id with: aws ec2 describe-instances --query 'Reservations[].Instances[].[InstanceId,Tags[?Key==`Name`]|[0].Value]' --output text", err=True)
         return 252
     user = options.get('--os-user', DEFAULT_USER)
     real = real_command('aws')
