@@ -38,7 +38,7 @@ export interface AppDeps {
   sandbox?: {
     accounts: Sandbox;
     proxy: RequestHandler;
-    shell: Pick<ShellService, 'available'>;
+    shell: Pick<ShellService, 'available'> & Partial<Pick<ShellService, 'instances'>>;
     /** The labs' solutions and clients in a learner's account to run them with: Skip this step and Rebuild to where I was. */
     solvers?: SolverRegistry;
     labClients?: LabClientsFactory;

@@ -68,6 +68,11 @@ export const errors = {
     code: p === 'json' ? 'UnsupportedOperationException' : 'UnsupportedOperation',
     message: `The Verilab sandbox does not offer the ${service} service. It offers: ${ALLOWED_SERVICES.join(', ')}.`,
   }),
+  unknownAction: (p: Protocol, service: string, action: string | undefined): AwsError => ({
+    status: 400,
+    code: p === 'json' ? 'UnknownOperationException' : 'InvalidAction',
+    message: `The ${service} service of the Verilab sandbox has no action ${action ?? '(none given)'}.`,
+  }),
   notFound: (p: Protocol): AwsError => ({
     status: 404,
     code: p === 'json' ? 'UnknownOperationException' : 'NotFound',

@@ -456,7 +456,7 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
           return;
         }
       }
-      if (auth.service === VERILAB_SERVICE) return refuse(errors.unsupportedService(protocol, auth.service));
+      if (auth.service === VERILAB_SERVICE) return refuse(errors.unknownAction(protocol, auth.service, call.action));
 
       const base = options.motoUrl();
       if (!base) return refuse(errors.unavailable(protocol));

@@ -1,19 +1,9 @@
 // Logs Insights queries of sandbox accounts: what StartQuery was given, the status, and the results once complete.
 import type { Kysely } from 'kysely';
+import type { QueryStatistics, ResultField as QueryResultField } from '../sandbox/insights';
 import type { Database, SandboxQueryStatus } from './schema';
 
 export type { SandboxQueryStatus };
-
-export interface QueryResultField {
-  field: string;
-  value: string;
-}
-
-export interface QueryStatistics {
-  recordsMatched: number;
-  recordsScanned: number;
-  bytesScanned: number;
-}
 
 export interface SandboxQueryRow {
   queryId: string;

@@ -157,6 +157,7 @@ describe('Verilab.SimulateTraffic through the proxy', () => {
   it('another action of the verilab service is not answered by the traffic action, and never reaches moto', async () => {
     const { status, json } = await simulate({}, OWNER, 'Verilab.ResetEverything');
     expect(status).toBe(400);
-    expect(json.__type).toBe('UnsupportedOperationException');
+    expect(json.__type).toBe('UnknownOperationException');
+    expect(json.message).toBe('The verilab service of the Verilab sandbox has no action ResetEverything.');
   });
 });
