@@ -60,7 +60,8 @@ export function sandboxServices(deps: SandboxServiceDeps): SandboxServices {
     motoUrl: () => moto.url(),
     logger,
     requestsPerSecond: config.sandbox.requestsPerSecond,
-    intercepts: [insightsIntercept(insights), trafficIntercept({ clientsFor: labClients, logger })],
+    // A learner's traffic comes with a little of the internet's: an SSH probe at a public interface, one time in three.
+    intercepts: [insightsIntercept(insights), trafficIntercept({ clientsFor: labClients, logger, noise: { random: Math.random, rate: 1 / 3 } })],
     rewrites: [flowLogStatusRewrite(labClients)],
   });
   return { moto, accounts, aws, insights, solvers, labClients, proxy };

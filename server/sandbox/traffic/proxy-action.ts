@@ -9,7 +9,7 @@ import type { Hop } from '../network/types';
 import { VERILAB_SERVICE, type ProxyCall, type ProxyIntercept } from '../proxy';
 import { errors, sendAwsError } from '../proxy-errors';
 import { readNetwork, type NetworkView } from './read-network';
-import { echoTimes, planTraffic, sendTraffic, type TrafficRequest } from './simulate';
+import { echoTimes, planTraffic, sendTraffic, type TrafficOptions, type TrafficRequest } from './simulate';
 
 export const SIMULATE_TRAFFIC = 'SimulateTraffic';
 /** A streaming ping asks once a second; a network read this recent answers it (a change shows within this time). */
@@ -63,6 +63,8 @@ export interface TrafficInterceptDeps {
   logger: Logger;
   cacheMs?: number;
   now?: () => number;
+  /** SSH probes from strangers at the public interfaces, written with the traffic, as every public address gets; off unless given. */
+  noise?: TrafficOptions['noise'];
 }
 
 /** AWS's wording for validation failures, one clause per problem. */
@@ -161,7 +163,7 @@ export function trafficIntercept(deps: TrafficInterceptDeps): ProxyIntercept {
       const read = () => readNetwork(aws, new Date(t));
       const first = await cached(key, read, !r.dryRun);
       const view = first.earlier && !knowsEnds(first.view, r) ? (await cached(key, read, true)).view : first.view;
-      const outcome = r.dryRun ? { ...planTraffic(view, traffic), recordsWritten: 0 } : await sendTraffic(aws, traffic, { view });
+      const outcome = r.dryRun ? { ...planTraffic(view, traffic), recordsWritten: 0 } : await sendTraffic(aws, traffic, { view, noise: deps.noise });
       const { delivered, replied, explanation, hops } = outcome.result;
       if (!r.dryRun) {
         logger.info({ accountId, from: r.from, to: r.to, protocol: r.protocol, port: r.port, packets: times.length, delivered, replied, recordsWritten: outcome.recordsWritten }, 'simulated traffic');

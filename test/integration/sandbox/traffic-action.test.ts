@@ -13,7 +13,7 @@ import { solve, type LabState } from '../../../labs/vpc-flow-logs/solve';
 import { parseFlowRecord } from '../../../server/labs/kit/flow-logs';
 import { labClientsFactory } from '../../../server/sandbox/lab-clients';
 import { sandboxProxy, type SandboxKey } from '../../../server/sandbox/proxy';
-import { trafficIntercept } from '../../../server/sandbox/traffic/proxy-action';
+import { trafficIntercept, type TrafficInterceptDeps } from '../../../server/sandbox/traffic/proxy-action';
 import { silentLogger } from '../../helpers/app';
 import { LEARNER_ACCOUNT, learnerClients, motoForThisFile, REGION } from '../../helpers/moto';
 
@@ -28,11 +28,23 @@ const KEYS = new Map([OWNER, OTHER].map((k) => [k.accessKeyId, k]));
 
 let server: http.Server;
 let port: number;
+/** Noise is off except in the test about it, which sets it here (the intercept reads it on each call). */
+let noise: TrafficInterceptDeps['noise'];
+const deps = (clientsFor: TrafficInterceptDeps['clientsFor']): TrafficInterceptDeps => ({
+  clientsFor,
+  logger: silentLogger,
+  get noise() {
+    return noise;
+  },
+});
+afterEach(() => {
+  noise = undefined;
+});
 
 beforeAll(async () => {
   const app = express();
   const clientsFor = labClientsFactory({ endpoint: () => moto().url });
-  app.use('/sandbox/aws', sandboxProxy({ lookupKey: async (id) => KEYS.get(id), motoUrl: () => moto().url, logger: silentLogger, intercepts: [trafficIntercept({ clientsFor, logger: silentLogger })] }));
+  app.use('/sandbox/aws', sandboxProxy({ lookupKey: async (id) => KEYS.get(id), motoUrl: () => moto().url, logger: silentLogger, intercepts: [trafficIntercept(deps(clientsFor))] }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   port = (server.address() as AddressInfo).port;
@@ -152,6 +164,21 @@ describe('Verilab.SimulateTraffic through the proxy', () => {
     expect(json).toMatchObject({ delivered: false, replied: false, recordsWritten: 0 });
     expect((json.hops as { says: string }[])[0]!.says).toContain(`${s.a!.instanceId} is not an instance or network interface with a private address in this account`);
     expect(await records()).toHaveLength(0);
+  });
+
+  it('with noise on, an SSH probe at A (whose group admits SSH) is written with the ping, both ways; a dry run writes none', async () => {
+    const s = await lab();
+    noise = { random: () => 0.1, rate: 1 };
+    await simulate({ from: s.a!.instanceId, to: s.b!.publicIp, protocol: 'icmp', count: 1, dryRun: true });
+    expect(await records()).toEqual([]);
+    await simulate({ from: s.a!.instanceId, to: s.b!.publicIp, protocol: 'icmp', count: 1 });
+    const ssh = (await records()).filter((r) => r.protocol === 6);
+    expect(ssh.map((r) => [r.srcAddr === s.a!.privateIp ? 'out' : 'in', r.dstPort === 22 || r.srcPort === 22, r.action])).toEqual(
+      expect.arrayContaining([
+        ['in', true, 'ACCEPT'],
+        ['out', true, 'ACCEPT'],
+      ]),
+    );
   });
 
   it('another action of the verilab service is not answered by the traffic action, and never reaches moto', async () => {
