@@ -52,7 +52,9 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
-  app.set('trust proxy', secure ? 1 : false);
+  // Only the operator knows what stands in front of Verilab (TRUST_PROXY); believing X-Forwarded-For otherwise would let
+  // a client that reaches the port directly choose its own address, and with it its rate limits.
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
 
   app.locals.siteName = 'Verilab';
@@ -81,7 +83,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '32kb' }));
-  app.use(loadSession(store));
+  app.use(loadSession(store, cookies));
   const { issue, verify } = csrf(deps.sessionSecret, cookies);
   app.use(issue, verify);
   if (sandbox) {
@@ -93,7 +95,7 @@ export function buildApp(deps: AppDeps): Express {
   }
 
   // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
-  app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min }));
+  app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min, signupRateLimitPerHour: config.signupRateLimitPerHour }));
   const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) });
   if (solutions) app.use('/labs/:labId/steps/:stepId', skipStatusLocals(solutions));
   app.use(lab.pages);

@@ -10,7 +10,7 @@ import { signupSchema } from './web/auth-router';
 import { AppError } from './errors';
 import { AwsSessions, awsSettings, type AwsSettings } from './verify/aws-session';
 import { runChecks, runCleanup } from './verify/engine';
-import { REGION, ROLE_ARN } from './verify/connect-service';
+import { ROLE_ARN, regionProblem, roleArnProblem } from './verify/regions';
 
 const USAGE = `Usage: verilab <command> [options]
 
@@ -101,7 +101,8 @@ export async function usersAdd(args: string[], io: Io, env: NodeJS.ProcessEnv = 
   const parsed = signupSchema.safeParse({ email: values.email ?? '', name: values.name ?? '', password });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) io.err(`--${String(issue.path[0])}: ${issue.message}`);
-    if (parsed.error.issues.some((i) => i.path[0] === 'password')) io.err(`(passwords are ${PASSWORD_MIN} to ${PASSWORD_MAX} characters)`);
+    const lengthIssue = parsed.error.issues.some((i) => i.path[0] === 'password' && (i.code === 'too_small' || i.code === 'too_big'));
+    if (lengthIssue) io.err(`(passwords are ${PASSWORD_MIN} to ${PASSWORD_MAX} characters)`);
     return 2;
   }
   const store = await openStore(databaseOptions(loadConfig(env)));
@@ -222,14 +223,23 @@ export async function verify(args: string[], io: Io, env: NodeJS.ProcessEnv = pr
   }
   const problems: string[] = [];
   if (!values.lab) problems.push('--lab is required (for example --lab vpc-flow-logs)');
-  if (!values['role-arn'] || !ROLE_ARN.test(values['role-arn'])) problems.push('--role-arn must be a role ARN like arn:aws:iam::123456789012:role/VerilabVerifier');
-  if (!values['external-id'] || !/^[\w+=,.@:/-]{2,1224}$/.test(values['external-id'])) problems.push('--external-id is required (2 to 1224 characters: letters, digits and +=,.@:/-)');
+  const config = loadConfig(env);
   const region = values.region ?? env.AWS_REGION;
-  if (!region || !REGION.test(region)) problems.push('--region is required (for example us-east-1)');
+  const roleArn = values['role-arn'];
+  if (!roleArn || !ROLE_ARN.test(roleArn)) problems.push('--role-arn must be a role ARN like arn:aws:iam::123456789012:role/VerilabVerifier (a path, if any, without empty, . or .. segments)');
+  else {
+    const wrong = roleArnProblem(roleArn, region, config.awsPartitions);
+    if (wrong) problems.push(`--role-arn: ${wrong}`);
+  }
+  if (!values['external-id'] || !/^[\w+=,.@:/-]{2,1224}$/.test(values['external-id'])) problems.push('--external-id is required (2 to 1224 characters: letters, digits and +=,.@:/-)');
+  if (!region) problems.push('--region is required (for example us-east-1)');
+  else {
+    const wrong = regionProblem(region, config.awsPartitions);
+    if (wrong) problems.push(`--region: ${wrong}`);
+  }
   const startedAt = values['started-at'] ? new Date(values['started-at']) : undefined;
   if (startedAt && Number.isNaN(startedAt.getTime())) problems.push('--started-at must be a date and time, such as 2026-11-27T09:00:00Z');
 
-  const config = loadConfig(env);
   let labs;
   try {
     labs = loadLabs(config.labsDir);
@@ -341,7 +351,7 @@ export async function runCli(argv: string[], io: Io = consoleIo, env: NodeJS.Pro
     switch (command) {
       case 'serve': {
         const { serve } = await import('./main');
-        return await serve();
+        return await serve(env, io);
       }
       case 'verify':
         return await verify(rest, io, env);

@@ -1,7 +1,7 @@
 // The only file with side effects: config -> store -> labs -> app -> listen, and a graceful stop on SIGTERM/SIGINT.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import path from 'node:path';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -9,10 +9,54 @@ import { LabLoadError, loadLabs } from './labs/loader';
 import { loadCheckRegistry } from './labs/registry';
 import { createLogger, type Logger } from './logger';
 import { databaseOptions, openStore, type Store } from './store';
+import { DatabaseOpenError } from './store/db';
 import { startSandbox, type RunningSandbox } from './sandbox';
 import { AwsSessions, awsSettings } from './verify/aws-session';
 import { VerifyEngine } from './verify/engine';
 import { userFromCookies } from './web/security';
+
+export const LISTEN_MESSAGES = {
+  IN_USE: (where: string) => `Could not listen on ${where}: another program is using the port. Stop it, or set PORT to a free port.`,
+  NO_SUCH_HOST: (where: string, host: string) => `Could not listen on ${where}: HOST "${host}" does not resolve to an address. Set HOST to an address of this machine, such as 127.0.0.1 or 0.0.0.0.`,
+  NOT_HERE: (where: string, host: string) => `Could not listen on ${where}: ${host} is not an address of this machine. Set HOST to one of its addresses, such as 127.0.0.1 or 0.0.0.0.`,
+  DENIED: (where: string) => `Could not listen on ${where}: permission denied (ports below 1024 need privileges). Set PORT to 1024 or above.`,
+  OTHER: (where: string, reason: string) => `Could not listen on ${where}: ${reason}`,
+  SANDBOX_SOCKET: (reason: string) => `Could not serve the sandbox proxy on its socket for the shells: ${reason}`,
+} as const;
+
+/** Verilab could not take its address; the message is the one line to show the operator. */
+export class ListenError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'ListenError';
+  }
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): ListenError {
+  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const message =
+    err.code === 'EADDRINUSE' ? LISTEN_MESSAGES.IN_USE(where)
+    : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EAI_FAIL' ? LISTEN_MESSAGES.NO_SUCH_HOST(where, host)
+    : err.code === 'EADDRNOTAVAIL' ? LISTEN_MESSAGES.NOT_HERE(where, host)
+    : err.code === 'EACCES' ? LISTEN_MESSAGES.DENIED(where)
+    : LISTEN_MESSAGES.OTHER(where, err.message);
+  return new ListenError(message, { cause: err });
+}
+
+/**
+ * Listens, or rejects with a ListenError. Not `app.listen`: Express 5 hands a listen error to its callback, and a
+ * callback that resolves would report a port that was never taken as success.
+ */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
 
 export interface Running {
   server: Server;
@@ -32,7 +76,8 @@ export function resolveSessionSecret(config: Readonly<Config>): string {
     throw new ConfigError(['SESSION_SECRET: is required when DATABASE_URL is set (every process must use the same secret)']);
   }
   const file = path.join(config.dataDir, 'session-secret');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Private when Verilab makes it; a DATA_DIR the operator made keeps the mode they gave it.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
@@ -52,7 +97,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
   let sandbox: RunningSandbox | undefined;
   try {
     if (config.mode === 'sandbox') {
-      sandbox = await startSandbox({ config, store, labs, sessionSecret, logger, authenticate: (req) => userFromCookies(store, req.headers.cookie) });
+      sandbox = await startSandbox({ config, store, labs, sessionSecret, logger, authenticate: (req) => userFromCookies(store, req.headers.cookie, { secure: config.publicUrl.startsWith('https:') }) });
     }
   } catch (err) {
     await store.close();
@@ -72,19 +117,23 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     sandbox: sandbox && { accounts: sandbox.accounts, proxy: sandbox.proxy, shell: sandbox.shell, solvers: sandbox.solvers, labClients: sandbox.labClients },
   });
 
-  let server: Server;
+  const server = http.createServer(app);
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    await listen(server, config.port, config.host);
     if (sandbox) {
-      await sandbox.listen();
+      await sandbox.listen().catch((err: unknown) => {
+        throw new ListenError(LISTEN_MESSAGES.SANDBOX_SOCKET((err as Error).message), { cause: err });
+      });
       sandbox.shell.attach(server);
     }
   } catch (err) {
-    await sandbox?.stop();
-    await store.close();
+    // Everything started so far is stopped, so that a failed start-up exits instead of waiting on moto or a socket.
+    const undo = [() => new Promise((resolve) => server.close(resolve)), () => sandbox?.stop(), () => store.close()];
+    for (const step of undo) {
+      await Promise.resolve()
+        .then(step)
+        .catch((stopErr: unknown) => logger.warn({ err: stopErr }, 'could not stop cleanly after the failed start-up'));
+    }
     throw err;
   }
   logger.info({ url: config.publicUrl, host: config.host, port: config.port, mode: config.mode, database: store.kind, labs: labs.labs.map((l) => l.id) }, `Verilab is listening on ${config.publicUrl}`);
@@ -119,22 +168,19 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
 }
 
 /** Starts the server and wires the signals; errors at start-up print a clear message and exit non-zero. */
-export async function serve(): Promise<number> {
+export async function serve(env: NodeJS.ProcessEnv = process.env, io: { err: (line: string) => void } = { err: console.error }): Promise<number> {
   let running: Running;
   try {
-    running = await start();
+    running = await start(env);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof LabLoadError) {
-      console.error(err.message);
+    if (err instanceof ConfigError || err instanceof LabLoadError || err instanceof ListenError || err instanceof DatabaseOpenError) {
+      io.err(err.message);
       return 1;
     }
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      console.error(`Port is already in use (${e.message}). Set PORT to another port.`);
-      return 1;
-    }
+    // Listen errors are ListenErrors by now, so a failed name lookup here is the database's.
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === '28P01' || e.code === '3D000') {
-      console.error(`Could not connect to the database at DATABASE_URL: ${e.message}`);
+      io.err(`Could not connect to the database at DATABASE_URL: ${e.message}`);
       return 1;
     }
     throw err;

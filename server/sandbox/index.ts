@@ -46,31 +46,46 @@ export async function startSandbox(deps: {
     await managed.start();
     moto = managed;
   }
-  const services = sandboxServices({ config, store, labs, moto, sessionSecret: deps.sessionSecret, logger });
-  const { accounts, labClients, insights, proxy } = services;
+  // Whatever fails from here on (a lab whose solutions do not fit its steps, a socket folder that cannot be made) must not
+  // leave the moto started above running.
+  let built;
+  try {
+    built = assemble(moto);
+  } catch (err) {
+    await moto.stop().catch(() => undefined);
+    throw err;
+  }
+  const { services, shell, socketServer, proxySocketPath } = built;
+  const { insights } = services;
 
-  const proxySocketPath = socketPath(config.dataDir);
-  const socketApp = express();
-  socketApp.disable('x-powered-by');
-  socketApp.use(proxy);
-  const socketServer = http.createServer(socketApp);
+  function assemble(moto: MotoSource) {
+    const services = sandboxServices({ config, store, labs, moto, sessionSecret: deps.sessionSecret, logger });
+    const { accounts, labClients, proxy } = services;
 
-  const shell = createShellService({
-    dataDir: config.dataDir,
-    proxySocketPath,
-    credentialsFor: async (userId) => {
-      const c = await accounts.credentials(userId);
-      return { accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, shellUid: c.shellUid };
-    },
-    authenticate: deps.authenticate,
-    ec2For: (accountId, region) => labClients(accountId, region).ec2,
-    allowedOrigin: new URL(config.publicUrl).origin,
-    maxShells: config.sandbox.maxShells,
-    maxShellsPerLearner: config.sandbox.shellsPerLearner,
-    idleMs: config.sandbox.shellIdleMs,
-    homeQuotaBytes: config.sandbox.homeQuotaBytes,
-    logger,
-  });
+    const proxySocketPath = socketPath(config.dataDir);
+    const socketApp = express();
+    socketApp.disable('x-powered-by');
+    socketApp.use(proxy);
+    const socketServer = http.createServer(socketApp);
+
+    const shell = createShellService({
+      dataDir: config.dataDir,
+      proxySocketPath,
+      credentialsFor: async (userId) => {
+        const c = await accounts.credentials(userId);
+        return { accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, shellUid: c.shellUid };
+      },
+      authenticate: deps.authenticate,
+      ec2For: (accountId, region) => labClients(accountId, region).ec2,
+      allowedOrigin: new URL(config.publicUrl).origin,
+      maxShells: config.sandbox.maxShells,
+      maxShellsPerLearner: config.sandbox.shellsPerLearner,
+      idleMs: config.sandbox.shellIdleMs,
+      homeQuotaBytes: config.sandbox.homeQuotaBytes,
+      logger,
+    });
+    return { services, shell, socketServer, proxySocketPath };
+  }
 
   return {
     ...services,

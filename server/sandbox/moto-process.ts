@@ -58,7 +58,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoPro
     child.once('exit', (code) => reject(new Error(`${command} exited with code ${code}: ${stderr.trim()}`)));
   });
   failed.catch(() => undefined);
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     const ready = await Promise.race([
       fetch(`${url}/moto-api/data.json`).then((r) => r.ok, () => false),

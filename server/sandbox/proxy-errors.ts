@@ -95,6 +95,16 @@ export const errors = {
     code: p === 'json' ? 'ServiceUnavailableException' : p === 'ec2' ? 'Unavailable' : 'ServiceUnavailable',
     message: UNAVAILABLE,
   }),
+  missingAction: (p: Protocol): AwsError =>
+    p === 'json'
+      ? { status: 400, code: 'UnknownOperationException', message: 'The request names no operation: send an X-Amz-Target header.' }
+      : { status: 400, code: 'MissingAction', message: 'The request must contain the parameter Action.' },
+  invalidAction: (p: Protocol, action: string): AwsError =>
+    p === 'json'
+      ? { status: 400, code: 'UnknownOperationException', message: `Unknown operation ${JSON.stringify(action)}.` }
+      : { status: 400, code: 'InvalidAction', message: `The action ${JSON.stringify(action)} is not valid for this web service.` },
+  /** moto failed on a call it should have answered; its own error page never reaches the learner's CLI. */
+  emulatorFailed: (): AwsError => ({ status: 500, code: 'InternalFailure', message: "The sandbox's AWS emulator failed on this request. Try again; if it keeps failing, tell your instructor." }),
   internal: (): AwsError => ({ status: 500, code: 'InternalFailure', message: 'The sandbox failed to process the request.' }),
   /** A call Verilab answers itself had a body it cannot act on; JSON services say ValidationException. */
   validation: (message: string): AwsError => ({ status: 400, code: 'ValidationException', message }),

@@ -8,6 +8,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { judgeActions } from './proxy-actions';
 import { ALLOWED_SERVICES, errors, protocolFor, sendAwsError, type AwsError, type Protocol } from './proxy-errors';
 
 export interface SandboxKey {
@@ -350,7 +351,9 @@ function forward(
   rawQuery: string,
   body: Buffer,
   onFailure: (err: Error) => void,
-  rewrite?: { apply: (body: Buffer) => Promise<Buffer>; onError: (err: Error) => void },
+  rewrite: { apply: (body: Buffer) => Promise<Buffer>; onError: (err: Error) => void } | undefined,
+  /** moto answered with its own HTML error page (a crash on a call it should handle): answer AWS-style instead. */
+  onEmulatorPage: () => void,
 ): void {
   const upstream = http.request(
     { agent, protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: rawQuery ? `/?${rawQuery}` : '/', headers },
@@ -363,6 +366,10 @@ function forward(
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || name === 'server') continue;
         res.setHeader(name, value);
+      }
+      if ((answer.statusCode ?? 502) >= 500 && /text\/html/i.test(String(answer.headers['content-type'] ?? ''))) {
+        answer.resume();
+        return onEmulatorPage();
       }
       res.status(answer.statusCode ?? 502);
       if (rewrite && answer.statusCode === 200) return rewritten(answer, res, rewrite.apply, rewrite.onError);
@@ -445,7 +452,13 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
 
       const params = protocol === 'json' ? undefined : queryParams(rawQuery, body);
       const jsonBody = protocol === 'json' ? parseJsonBody(body) : undefined;
-      log.action = params ? params.get('Action') ?? undefined : headerValue(req.headers['x-amz-target'])?.split('.').pop();
+      const target = headerValue(req.headers['x-amz-target']);
+      const actions = params ? params.getAll('Action') : target ? [target.slice(target.lastIndexOf('.') + 1)] : [];
+      log.action = actions[0];
+      if (auth.service !== VERILAB_SERVICE) {
+        const verdict = judgeActions(auth.service, actions);
+        if (!verdict.ok) return refuse(verdict.problem === 'missing' ? errors.missingAction(protocol) : errors.invalidAction(protocol, verdict.action ?? ''));
+      }
       const refusal = crossAccountRefusal(auth.service, params, jsonBody, key);
       if (refusal) return refuse(errors.crossAccount(protocol, refusal));
 
@@ -479,6 +492,11 @@ export function sandboxProxy(options: ProxyOptions): RequestHandler {
           else sendAwsError(res, protocol, errors.unavailable(protocol), requestId);
         },
         apply && { apply, onError: onRewriteError },
+        () => {
+          log.upstreamError = 'moto answered with an error page';
+          logger.warn({ requestId, service: auth.service, action: log.action }, 'sandbox: moto failed on a request');
+          sendAwsError(res, protocol, errors.emulatorFailed(), requestId);
+        },
       );
     } catch (err) {
       logger.error({ err, requestId }, 'sandbox proxy failed');

@@ -18,15 +18,71 @@ export interface OpenDatabase {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
-  let db: Kysely<Database>;
-  if (options.kind === 'sqlite') {
-    if (options.file !== ':memory:') fs.mkdirSync(path.dirname(options.file), { recursive: true });
-    const sqlite = new SQLite(options.file);
+/** The SQLite database cannot be opened or read; the message names the file and says what to do. */
+export class DatabaseOpenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
+/** The SQLite result code of an error or of one of its causes. Not `instanceof Error`: better-sqlite3's native part keeps the error class it was first loaded with. */
+const sqliteCode = (err: unknown): string | undefined => {
+  for (let e = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  return undefined;
+};
+
+function sqliteOpenError(file: string, err: unknown): DatabaseOpenError {
+  const code = sqliteCode(err);
+  const reason = code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')
+    ? 'it is not a SQLite database, or it is damaged. Restore it from a backup, or move it away to start with an empty one'
+    : (err as Error).message;
+  return new DatabaseOpenError(`Could not open the SQLite database ${file}: ${reason}.`, { cause: err });
+}
+
+/**
+ * The SQLite file holds password hashes and sessions: it is created readable by Verilab's user only, and SQLite gives
+ * its -wal and -shm files the database file's mode. Those of ours that an older Verilab made readable by others are
+ * narrowed; a folder that already exists is the operator's and keeps its mode.
+ */
+function privateSqliteFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const stat = fs.statSync(f);
+      if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) fs.chmodSync(f, 0o600);
+    } catch (err) {
+      // A missing -wal or -shm is made by SQLite later, from the database file's mode.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+function openSqlite(file: string): SQLite.Database {
+  let sqlite: SQLite.Database | undefined;
+  try {
+    if (file !== ':memory:') privateSqliteFile(file);
+    sqlite = new SQLite(file);
     // WAL lets readers carry on while a check's results are written; foreign keys are off by default in SQLite.
+    // Setting WAL is also the first read of the file, where a file that is not a database shows.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    return sqlite;
+  } catch (err) {
+    sqlite?.close();
+    throw sqliteOpenError(file, err);
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  let db: Kysely<Database>;
+  if (options.kind === 'sqlite') {
+    const sqlite = openSqlite(options.file);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   } else {
     const pool = new Pool({ connectionString: options.url, max: 10, ...options.pool });
@@ -43,7 +99,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     }
   } catch (err) {
     await db.destroy();
-    throw err;
+    // A file with a good header can still hold damaged pages, which the migrations are the first to read.
+    throw options.kind === 'sqlite' && sqliteCode(err) ? sqliteOpenError(options.file, err) : err;
   }
   return { db, kind: options.kind };
 }

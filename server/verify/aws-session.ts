@@ -21,6 +21,8 @@ export interface AwsSettings {
   endpoint?: () => string;
   /** Adjusts each new set of learner clients once, before first use (sandbox mode answers Logs Insights calls itself). */
   decorate?: (clients: AwsClients) => AwsClients;
+  /** How many sessions and clients are kept; CACHE_LIMITS when absent. */
+  cacheLimits?: Partial<CacheLimits>;
 }
 
 export function awsSettings(config: { awsTimeoutMs: number; awsMaxAttempts: number }): AwsSettings {
@@ -46,7 +48,53 @@ export interface AwsClients {
 interface CachedSession {
   credentials: AwsCredentialIdentity;
   expiresAt: number;
-  clients: Map<string, AwsClients>;
+  clients: LruMap<string, AwsClients>;
+}
+
+/**
+ * How many of each kind of cached entry are kept. A learner works in one Region and Verilab's own STS calls go to the
+ * learners' Regions, so these are generous; past them the least recently used entry goes, and is made again if needed.
+ * What goes is not destroyed: a check may still be using those clients, and their idle connections close by themselves.
+ */
+export interface CacheLimits {
+  /** Learners' roles with credentials. */
+  sessions: number;
+  /** Sets of clients per role, one per Region. */
+  regionsPerSession: number;
+  /** Verilab's own STS clients, one per Region. */
+  stsRegions: number;
+}
+export const CACHE_LIMITS: Readonly<CacheLimits> = Object.freeze({ sessions: 5000, regionsPerSession: 4, stsRegions: 16 });
+
+/** A Map that keeps at most `limit` entries, dropping the least recently used. */
+class LruMap<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: moving the entry to the end marks it most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 export const ROLE_SESSION_SECONDS = 3600;
@@ -58,15 +106,20 @@ export function sessionNameFor(label: string): string {
 }
 
 export class AwsSessions {
-  private readonly cache = new Map<string, CachedSession>();
+  private readonly limits: CacheLimits;
+  private readonly cache: LruMap<string, CachedSession>;
   private readonly inflight = new Map<string, Promise<CachedSession>>();
-  private readonly stsClients = new Map<string, STSClient>();
+  private readonly stsClients: LruMap<string, STSClient>;
   private verifierAccount?: { value: Promise<string | undefined>; failedAt?: number };
 
   constructor(
     private readonly settings: AwsSettings,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.limits = { ...CACHE_LIMITS, ...settings.cacheLimits };
+    this.cache = new LruMap(this.limits.sessions);
+    this.stsClients = new LruMap(this.limits.stsRegions);
+  }
 
   /** Options every client shares: bounded time per call, adaptive retry for throttling. Endpoints come from AWS_ENDPOINT_URL*. */
   clientConfig(region: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
@@ -165,7 +218,7 @@ export class AwsSessions {
     return {
       credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(expiresAt) },
       expiresAt,
-      clients: new Map(),
+      clients: new LruMap(this.limits.regionsPerSession),
     };
   }
 }

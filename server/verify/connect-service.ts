@@ -4,16 +4,13 @@ import { AppError } from '../errors';
 import type { Store } from '../store';
 import { readFailure } from './aws-errors';
 import type { AwsSessions } from './aws-session';
+import { DEFAULT_PARTITIONS, ROLE_ARN, regionProblem, roleArnProblem, type Partition } from './regions';
 
-/** A role ARN (partition, 12-digit account, optional path, role name); shared by the Connect form and `verilab verify`. */
-export const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-export const REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
-  'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2', 'sa-east-1',
-];
+// The rules live with the partitions' Regions; the Connect form takes them from here.
+export { REGION, REGIONS, ROLE_ARN } from './regions';
 
 export const CONNECT_MESSAGES = {
+  CANNOT_USE: 'Verilab cannot use that:',
   ROLE_CANNOT_READ: (region: string, reason: string) => `Verilab assumed the role, but could not read your VPCs in ${region}: ${reason}.`,
   ROLE_CANNOT_READ_HINT: 'Deploy the verifier role template shown on this page: it grants exactly the read permissions the checks use.',
 } as const;
@@ -31,15 +28,20 @@ export interface ConnectDeps {
   store: Store;
   aws: AwsSessions;
   mode: 'sandbox' | 'aws';
+  /** The partitions Verilab is set up for (AWS_PARTITIONS); the commercial one when absent. */
+  partitions?: readonly Partition[];
 }
 
 /**
  * Assumes the learner's role with their ExternalId and makes one small read, then stores the role. Throws an AppError
  * that says what is wrong (trust policy, ExternalId, role name, Region, or a role that cannot read); nothing is stored then.
  */
-export async function connectRole({ store, aws, mode }: ConnectDeps, userId: string, { roleArn, region }: ConnectRequest): Promise<Connected> {
-  const accountId = ROLE_ARN.exec(roleArn)?.[2];
-  if (!accountId) throw new AppError(422, 'ROLE_ARN_INVALID', 'That is not a role ARN.');
+export async function connectRole({ store, aws, mode, partitions = DEFAULT_PARTITIONS }: ConnectDeps, userId: string, { roleArn, region }: ConnectRequest): Promise<Connected> {
+  const regionWrong = regionProblem(region, partitions);
+  if (regionWrong) throw new AppError(422, 'REGION_INVALID', `${CONNECT_MESSAGES.CANNOT_USE} ${regionWrong}.`);
+  const arnWrong = roleArnProblem(roleArn, region, partitions);
+  if (arnWrong) throw new AppError(422, 'ROLE_ARN_INVALID', `${CONNECT_MESSAGES.CANNOT_USE} ${arnWrong}.`);
+  const accountId = ROLE_ARN.exec(roleArn)![2];
   const connection = await store.connections.ensure(userId, { mode, region });
   const role = { roleArn, externalId: connection.externalId, region, sessionName: `connect-${userId.slice(0, 8)}` };
   // The learner may have changed the role since Verilab last assumed it: never trust cached credentials here.

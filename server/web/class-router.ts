@@ -8,7 +8,7 @@ import type { ClassInfo } from '../store/classes';
 import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
 import { respond } from './respond';
-import { requireInstructor } from './security';
+import { rateLimitBy, requireInstructor, userOrAddress } from './security';
 
 export const CLASS_MESSAGES = {
   CLASS_NOT_FOUND: 'There is no class here, or it is not one of yours.',
@@ -16,7 +16,11 @@ export const CLASS_MESSAGES = {
   INSTRUCTOR_CANNOT_JOIN: 'Instructors cannot join classes as learners. Use a learner account to join.',
   LEARNER_NOT_IN_CLASS: 'That learner is not in this class.',
   ALLOW_SKIP_INVALID: 'Tick the box to allow skipping, or leave it empty to refuse it.',
+  JOIN_LIMITED: (wait: string) => `Too many wrong join codes. Check the code with your instructor, then try again in ${wait}.`,
 } as const;
+
+/** Wrong join codes a learner may try per 15 minutes: plenty for typos, hopeless for guessing one of 31^8 codes. */
+const JOIN_FAILURES_PER_15_MIN = 10;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOIN_CODE = new RegExp(`^[A-Z0-9]{${JOIN_CODE_LENGTH}}$`);
@@ -127,6 +131,16 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
 /** Mounted at /join behind requireUser: a learner joins a class with its code or its link. */
 export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
   const router = Router();
+  // Only wrong codes count, by form or by link (a link's 404 answers a guess as well as the form does).
+  const guesses = rateLimitBy({
+    code: 'JOIN_RATE_LIMITED',
+    windowMs: 15 * 60 * 1000,
+    limit: JOIN_FAILURES_PER_15_MIN,
+    key: userOrAddress,
+    count: 'failures',
+    message: CLASS_MESSAGES.JOIN_LIMITED,
+    onLimited: (req, res, error) => res.status(error.status).render('join', { title: 'Join a class', cls: undefined, code: '', errors: { code: error.message } }),
+  });
 
   async function join(req: Request, res: Response, rawCode: unknown, onError: (errors: FieldErrors, status: number) => Promise<void>) {
     const form = parseForm(joinSchema, { code: rawCode });
@@ -142,7 +156,7 @@ export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
     res.render('join', { title: 'Join a class', cls: undefined, code: '', errors: {} });
   });
 
-  router.get('/:code', async (req, res) => {
+  router.get('/:code', guesses, async (req, res) => {
     const code = normaliseJoinCode(String(req.params.code));
     const found = JOIN_CODE.test(code) ? await store.classes.findByJoinCode(code) : undefined;
     if (!found) throw new NotFoundError('JOIN_CODE_UNKNOWN', CLASS_MESSAGES.JOIN_CODE_UNKNOWN);
@@ -150,7 +164,7 @@ export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
     res.render('join', { title: `Join ${found.name}`, cls: found, labTitle: labs.get(found.labId)?.title ?? found.labId, code, already, errors: {} });
   });
 
-  router.post('/', (req, res) =>
+  router.post('/', guesses, (req, res) =>
     join(req, res, (req.body as Record<string, unknown>)?.code, (errors, status) =>
       respond(req, res, {
         json: () => { throw validationError(errors, status); },

@@ -9,20 +9,25 @@ import { VERIFIER_TEMPLATE_FILE as TEMPLATE_FILE, type Lab, type LabCatalog } fr
 import type { Store } from '../store';
 import type { AwsConnection } from '../store/connections';
 import type { AwsSessions } from '../verify/aws-session';
-import { REGION, REGIONS, ROLE_ARN, connectRole } from '../verify/connect-service';
+import { ROLE_ARN, connectRole } from '../verify/connect-service';
+import { regionPattern, regionsOf } from '../verify/regions';
 import { parseForm, validationError, type FieldErrors } from './forms';
 import { respond } from './respond';
+import { rateLimitBy, userOrAddress } from './security';
 
 const STACK_NAME = 'verilab-verifier';
 
-const connectSchema = z.object({
+export const CONNECT_LIMIT_MESSAGE = (wait: string) =>
+  `You have tried to connect a role many times in a short while. Check the role ARN against the stack's RoleArn output, then try again in ${wait}.`;
+
+const connectSchemaFor = (regionRule: RegExp) => z.object({
   roleArn: z
     .string({ error: 'Role ARN must be text.' })
     .trim()
     .min(1, 'Paste the role ARN from the stack\'s RoleArn output.')
     .max(2048, 'That is far too long for a role ARN.')
     .regex(ROLE_ARN, 'That is not a role ARN. It looks like arn:aws:iam::123456789012:role/VerilabVerifier (12 digits, then role/ and the role name).'),
-  region: z.string({ error: 'Choose a region.' }).trim().regex(REGION, 'Choose a region from the list, such as us-east-1.'),
+  region: z.string({ error: 'Choose a region.' }).trim().regex(regionRule, 'Choose a region from the list, such as us-east-1.'),
 });
 
 interface Deps {
@@ -30,6 +35,12 @@ interface Deps {
   store: Store;
   aws: AwsSessions;
   config: Readonly<Config>;
+}
+
+/** The form as sent, to fill it in again. */
+function formValues(req: Request): Record<string, string> {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(['roleArn', 'region'].flatMap((k) => (typeof body[k] === 'string' ? [[k, body[k]]] : [])));
 }
 
 function labFor(labs: LabCatalog, req: Request): Lab {
@@ -56,13 +67,17 @@ export function quickCreateLink(templateUrl: string | undefined, connection: Pic
 
 export function connectRouter({ labs, store, aws, config }: Deps): Router {
   const router = Router();
+  // The Regions of the partitions Verilab is set up for (AWS_PARTITIONS): the commercial ones unless configured.
+  const regionRule = regionPattern(config.awsPartitions);
+  const regions = regionsOf(config.awsPartitions);
+  const connectSchema = connectSchemaFor(regionRule);
 
   async function render(req: Request, res: Response, status = 200, state: { errors?: FieldErrors; values?: Record<string, string>; failure?: AppError; connected?: boolean } = {}) {
     const lab = labFor(labs, req);
     const stored = await store.connections.ensure(req.user!.id, { mode: config.mode, region: lab.defaultRegion });
     // A region picked in the form (GET ?region=) previews the command before anything is saved.
     const picked = state.values?.region ?? (typeof req.query.region === 'string' ? req.query.region : undefined);
-    const connection = picked && REGION.test(picked) ? { ...stored, region: picked } : stored;
+    const connection = picked && regionRule.test(picked) ? { ...stored, region: picked } : stored;
     // Sandbox mode has no AWS identity of its own to show (and the credential chain would only time out).
     const verifierAccountId = config.mode === 'aws' ? await aws.verifierAccountId(connection.region) : undefined;
     res.status(status).render('connect', {
@@ -70,7 +85,7 @@ export function connectRouter({ labs, store, aws, config }: Deps): Router {
       lab,
       connection,
       verifierAccountId,
-      regions: REGIONS.includes(connection.region) ? REGIONS : [connection.region, ...REGIONS],
+      regions: regions.includes(connection.region) ? regions : [connection.region, ...regions],
       command: deployCommand(lab, connection, verifierAccountId),
       quickCreate: quickCreateLink(config.templateUrl, connection, verifierAccountId),
       templateHref: `/labs/${lab.id}/${TEMPLATE_FILE}`,
@@ -82,10 +97,21 @@ export function connectRouter({ labs, store, aws, config }: Deps): Router {
     });
   }
 
+  // Each attempt that gets past the form makes Verilab call STS (and EC2), so those are counted per learner.
+  const attempts = rateLimitBy({
+    code: 'CONNECT_RATE_LIMITED',
+    windowMs: 15 * 60 * 1000,
+    limit: config.connectRateLimitPer15Min,
+    key: userOrAddress,
+    skip: (req) => !connectSchema.safeParse(req.body ?? {}).success,
+    message: CONNECT_LIMIT_MESSAGE,
+    onLimited: (req, res, failure) => render(req, res, failure.status, { failure, values: formValues(req) }),
+  });
+
   // Mounted at /connect behind requireUser.
   router.get('/', (req, res) => render(req, res));
 
-  router.post('/', async (req, res) => {
+  router.post('/', attempts, async (req, res) => {
     const form = parseForm(connectSchema, req.body);
     if (!form.ok) {
       const errors = form.errors;
@@ -93,7 +119,7 @@ export function connectRouter({ labs, store, aws, config }: Deps): Router {
     }
     let connected;
     try {
-      connected = await connectRole({ store, aws, mode: config.mode }, req.user!.id, form.data);
+      connected = await connectRole({ store, aws, mode: config.mode, partitions: config.awsPartitions }, req.user!.id, form.data);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       return respond(req, res, { json: () => { throw err; }, html: () => render(req, res, err.status, { failure: err, values: { ...form.data } }) });

@@ -5,10 +5,11 @@ import { AppError } from '../errors';
 // Control characters other than tab and newlines never belong in a form field.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-// Text is stored as typed and escaped on output; markup is refused so nobody is surprised by what others see.
-const MARKUP = /<\s*\/?\s*[a-z!?]/i;
 
-/** A single-line or multi-line plain-text field: trimmed, bounded, no control characters, no HTML tags. */
+/**
+ * A single-line or multi-line plain-text field: trimmed, bounded, no control characters. Angle brackets are welcome
+ * ("cost < budget", the lab's own <instance 2 private IP>): text is stored as typed and escaped wherever it is shown.
+ */
 export function plainText(label: string, max: number, options: { min?: number; multiline?: boolean } = {}) {
   const min = options.min ?? 1;
   return z
@@ -20,8 +21,7 @@ export function plainText(label: string, max: number, options: { min?: number; m
         .min(min, min === 1 ? `${label} is required.` : `${label} must be at least ${min} characters.`)
         .max(max, `${label} must be at most ${max} characters.`)
         .refine((s) => !CONTROL.test(s), `${label} contains characters that are not allowed.`)
-        .refine((s) => options.multiline || !/\n/.test(s), `${label} must be a single line.`)
-        .refine((s) => !MARKUP.test(s), `${label} must be plain text: remove the HTML tags (<…>).`),
+        .refine((s) => options.multiline || !/\n/.test(s), `${label} must be a single line.`),
     );
 }
 

@@ -5,12 +5,18 @@ import { AppError, NotFoundError } from '../errors';
 import { SANDBOX_MESSAGES, type Sandbox, type SandboxCredentials } from '../sandbox/sandbox';
 import { rebuildSummary, SOLUTION_MESSAGES, type RebuildReport, type SandboxSolutions } from '../sandbox/solutions';
 import { respond, wantsJson } from './respond';
+import { rateLimitBy, userOrAddress } from './security';
 
 export const SANDBOX_PROFILE = 'verilab';
 
 export const RESET_MESSAGES = {
   CONFIRM: 'Tick the box to confirm: resetting deletes everything in your sandbox account.',
+  RESET_LIMITED: (times: number, wait: string) => `You have reset your sandbox ${times} times in the last hour, which is as many as Verilab allows. Try again in ${wait}.`,
+  REBUILD_LIMITED: (times: number, wait: string) => `You have rebuilt your sandbox ${times} times in the last hour, which is as many as Verilab allows. Try again in ${wait}.`,
 } as const;
+
+/** Resets, and rebuilds, per learner per hour: each makes a new account or runs every passed step's solution in it. */
+const SANDBOX_CHANGES_PER_HOUR = 5;
 
 /** The `aws configure set` lines for a local profile that talks to this Verilab's sandbox endpoint. */
 export function profileCommands(c: SandboxCredentials, profile = SANDBOX_PROFILE): string {
@@ -84,6 +90,21 @@ export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Dep
     });
   }
 
+  // Only what did the work counts: a reset not confirmed, or one refused as busy or too soon after the last, costs nothing.
+  const changes = (code: string, message: (times: number, wait: string) => string, skip: (req: Request) => boolean) =>
+    rateLimitBy({
+      code,
+      windowMs: 60 * 60 * 1000,
+      limit: SANDBOX_CHANGES_PER_HOUR,
+      key: userOrAddress,
+      skip,
+      count: (res) => res.statusCode !== 409 && res.statusCode !== 429,
+      message: (wait) => message(SANDBOX_CHANGES_PER_HOUR, wait),
+      onLimited: (req, res, failure) => render(req, res, failure.status, { failure }),
+    });
+  const resets = changes('SANDBOX_RESET_LIMITED', RESET_MESSAGES.RESET_LIMITED, (req) => req.body?.confirm !== 'yes');
+  const rebuilds = changes('SANDBOX_REBUILD_LIMITED', RESET_MESSAGES.REBUILD_LIMITED, () => !solutions?.rebuildable);
+
   // Mounted at /connect behind requireUser.
   router.get('/', (req, res) => render(req, res));
 
@@ -97,7 +118,7 @@ export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Dep
     res.json({ accountId: c.accountId, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, region: c.region, endpointUrl: c.endpointUrl });
   });
 
-  router.post('/sandbox/reset', async (req, res) => {
+  router.post('/sandbox/reset', resets, async (req, res) => {
     const confirmed = req.body?.confirm === 'yes';
     if (!confirmed) {
       return respond(req, res, {
@@ -110,7 +131,7 @@ export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Dep
   });
 
   // Errors that the learner can act on (busy, rate-limited, the sandbox failed) are shown on the Connect page itself.
-  router.post('/sandbox/rebuild', async (req, res) => {
+  router.post('/sandbox/rebuild', rebuilds, async (req, res) => {
     if (!solutions?.rebuildable) throw new NotFoundError('REBUILD_UNAVAILABLE', SOLUTION_MESSAGES.REBUILD_UNAVAILABLE);
     let report: RebuildReport;
     try {

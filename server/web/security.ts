@@ -1,7 +1,7 @@
 // Request security: HTTP headers, the session cookie, CSRF tokens, rate limits and the guards routes mount.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import helmet from 'helmet';
 import { AppError } from '../errors';
 import type { Store } from '../store';
@@ -16,12 +16,13 @@ export const SECURITY_MESSAGES = {
   CSRF: 'This form has expired or was not sent from Verilab. Go back, reload the page and try again.',
   SIGN_IN: 'Please sign in first.',
   INSTRUCTORS_ONLY: 'Only instructors can do that.',
-  RATE_LIMITED: 'Too many attempts from your address. Please wait a few minutes and try again.',
 } as const;
 
 declare module 'express-serve-static-core' {
   interface Request {
     user?: User;
+    /** Set by express-rate-limit on the requests it counts. */
+    rateLimit?: RateLimitInfo;
   }
 }
 
@@ -52,14 +53,23 @@ export interface CookieOptions {
   secure: boolean;
 }
 
+/**
+ * The session cookie's name. On https it carries the __Host- prefix, as the CSRF cookie does: a sibling subdomain then
+ * cannot plant its own session cookie for Verilab's host (which would sign the victim in as the attacker).
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 function cookieBase(opts: CookieOptions) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: opts.secure, path: '/' };
 }
 
 /** Loads the signed-in user from the session cookie; an unknown or expired token just means anonymous. */
-export function loadSession(store: Store): RequestHandler {
+export function loadSession(store: Store, opts: CookieOptions): RequestHandler {
+  const name = sessionCookieName(opts.secure);
   return async (req, res, next) => {
-    const token = req.cookies?.[SESSION_COOKIE];
+    const token = req.cookies?.[name];
     if (typeof token === 'string' && token.length > 0 && token.length < 200) {
       req.user = await store.sessions.findUser(token);
     }
@@ -69,11 +79,12 @@ export function loadSession(store: Store): RequestHandler {
 }
 
 /** The signed-in user of a raw request (a WebSocket upgrade, which Express's middleware never sees), from its session cookie. */
-export async function userFromCookies(store: Store, cookieHeader: string | undefined): Promise<User | undefined> {
+export async function userFromCookies(store: Store, cookieHeader: string | undefined, opts: CookieOptions): Promise<User | undefined> {
   if (!cookieHeader) return undefined;
+  const name = sessionCookieName(opts.secure);
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     let token: string;
     try {
       token = decodeURIComponent(part.slice(eq + 1).trim());
@@ -85,41 +96,71 @@ export async function userFromCookies(store: Store, cookieHeader: string | undef
   return undefined;
 }
 
-export async function startSession(store: Store, res: Response, userId: string, opts: CookieOptions): Promise<void> {
-  const { token, expiresAt } = await store.sessions.create(userId, SESSION_TTL_MS);
-  res.cookie(SESSION_COOKIE, token, { ...cookieBase(opts), expires: expiresAt });
+/**
+ * The pre-session CSRF cookie's name. On https it carries the __Host- prefix: the browser then accepts it only when it
+ * is Secure, for Path=/ and without a Domain, so a sibling subdomain cannot plant one for Verilab's host.
+ */
+export function csrfCookieName(secure: boolean): string {
+  return secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE;
 }
 
-export async function endSession(store: Store, req: Request, res: Response, opts: CookieOptions): Promise<void> {
-  const token = req.cookies?.[SESSION_COOKIE];
-  if (typeof token === 'string') await store.sessions.delete(token);
-  res.clearCookie(SESSION_COOKIE, cookieBase(opts));
+/** Signs a session in; its CSRF token is derived from the new session, and the pre-session cookie is dropped with the old token. */
+export async function startSession(store: Store, req: Request, res: Response, userId: string, opts: CookieOptions): Promise<void> {
+  const name = sessionCookieName(opts.secure);
+  const previous = req.cookies?.[name];
+  if (typeof previous === 'string' && previous.length > 0 && previous.length < 200) await store.sessions.delete(previous);
+  const { token, expiresAt } = await store.sessions.create(userId, SESSION_TTL_MS);
+  res.cookie(name, token, { ...cookieBase(opts), expires: expiresAt });
+  res.clearCookie(csrfCookieName(opts.secure), cookieBase(opts));
 }
+
+/** Signs out; the pre-session cookie goes too, so no token from before or during the session verifies afterwards. */
+export async function endSession(store: Store, req: Request, res: Response, opts: CookieOptions): Promise<void> {
+  const name = sessionCookieName(opts.secure);
+  const token = req.cookies?.[name];
+  if (typeof token === 'string') await store.sessions.delete(token);
+  res.clearCookie(name, cookieBase(opts));
+  res.clearCookie(csrfCookieName(opts.secure), cookieBase(opts));
+}
+
+const PRE_SESSION = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
- * Double-submit CSRF: a random value in an httpOnly cookie, and in each form its HMAC under the server secret.
- * A cross-site form cannot read the cookie, and a cookie planted from a sibling domain has no valid HMAC.
+ * CSRF tokens bound to the session: a form's token is an HMAC, under the server secret, of the session token when
+ * signed in, else of a random pre-session value kept in an httpOnly cookie. A cross-site form can read neither; a
+ * cookie and token pair that another visitor obtained (and a sibling site planted) does not match this session; and
+ * signing in or out changes what the token is bound to, so tokens from before no longer verify.
  */
 export function csrf(secret: string, opts: CookieOptions) {
-  const sign = (value: string) => createHmac('sha256', secret).update(`csrf:${value}`).digest('base64url');
+  const cookieName = csrfCookieName(opts.secure);
+  const sign = (binding: string) => createHmac('sha256', secret).update(`csrf\n${binding}`).digest('base64url');
+
+  /** What this request's token is bound to; loadSession has already checked the session cookie. */
+  function binding(req: Request): string | undefined {
+    const session = req.user ? req.cookies?.[sessionCookieName(opts.secure)] : undefined;
+    if (typeof session === 'string') return `session\n${session}`;
+    const pre = req.cookies?.[cookieName];
+    return typeof pre === 'string' && PRE_SESSION.test(pre) ? `pre\n${pre}` : undefined;
+  }
 
   const issue: RequestHandler = (req, res, next) => {
-    let value = req.cookies?.[CSRF_COOKIE];
-    if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(value)) {
-      value = randomBytes(24).toString('base64url');
-      res.cookie(CSRF_COOKIE, value, cookieBase(opts));
-      req.cookies = { ...req.cookies, [CSRF_COOKIE]: value };
+    let bound = binding(req);
+    if (!bound) {
+      const value = randomBytes(24).toString('base64url');
+      res.cookie(cookieName, value, cookieBase(opts));
+      req.cookies = { ...req.cookies, [cookieName]: value };
+      bound = `pre\n${value}`;
     }
-    res.locals.csrfToken = sign(value as string);
+    res.locals.csrfToken = sign(bound);
     next();
   };
 
   const verify: RequestHandler = (req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    const cookie = req.cookies?.[CSRF_COOKIE];
+    const bound = binding(req);
     const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
-    if (typeof cookie === 'string' && typeof sent === 'string') {
-      const expected = Buffer.from(sign(cookie));
+    if (bound && typeof sent === 'string') {
+      const expected = Buffer.from(sign(bound));
       const given = Buffer.from(sent);
       if (expected.length === given.length && timingSafeEqual(expected, given)) return next();
     }
@@ -146,12 +187,67 @@ export const requireInstructor: RequestHandler = (req, res, next) => {
   });
 };
 
-export function authRateLimit(limit: number): RequestHandler {
+/** The client's address as limits count it: an IPv6 client by its /56, which is one household or office. */
+export function addressOf(req: Request): string {
+  return ipKeyGenerator(req.ip ?? '');
+}
+
+/** The signed-in user, else the address: whom a limit on a signed-in route counts. */
+export function userOrAddress(req: Request): string {
+  return req.user ? `user:${req.user.id}` : `address:${addressOf(req)}`;
+}
+
+/** "a minute", "12 minutes": the wait, in the words a limit's message uses. */
+function inWords(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+}
+
+export interface LimitRule {
+  /** The error code of a refusal, such as SIGN_IN_RATE_LIMITED. */
+  code: string;
+  windowMs: number;
+  limit: number;
+  /** Whose requests are counted together. */
+  key: (req: Request) => string;
+  /** What the refused person reads, given the wait in words ("12 minutes"). */
+  message: (wait: string) => string;
+  /**
+   * Which requests count: all of them (the default); only failures (a status of 400 or more), so that a whole class
+   * succeeding from one address is never refused; or those a predicate picks from the response.
+   */
+  count?: 'all' | 'failures' | ((res: Response) => boolean);
+  /** Requests never counted, decided before the route runs (a form that does not validate costs nothing). */
+  skip?: (req: Request) => boolean;
+  /** Shows an HTML refusal where the person was (their form, the Connect page); JSON and anything else get the error handler. */
+  onLimited?: (req: Request, res: Response, error: AppError) => unknown;
+}
+
+/**
+ * A fixed-window limit kept in this process's memory (each process of a deployment counts on its own). A refusal is
+ * a 429 with Retry-After and the wait in its message, and `retryAfterSeconds` for JSON clients; never a 500.
+ */
+export function rateLimitBy(rule: LimitRule): RequestHandler {
+  const counted = typeof rule.count === 'function' ? rule.count : undefined;
   return rateLimit({
-    windowMs: 15 * 60 * 1000,
-    limit,
+    windowMs: rule.windowMs,
+    limit: rule.limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (_req: Request, _res: Response, next: NextFunction) => next(new AppError(429, 'RATE_LIMITED', SECURITY_MESSAGES.RATE_LIMITED)),
+    // With TRUST_PROXY off, any client can send X-Forwarded-For; it is ignored, and must not fill the log with warnings.
+    validate: { xForwardedForHeader: false },
+    keyGenerator: (req) => rule.key(req),
+    skip: rule.skip && ((req) => rule.skip!(req)),
+    skipSuccessfulRequests: rule.count === 'failures',
+    // express-rate-limit gives back the hits of "failed" requests: here, those the predicate does not count.
+    skipFailedRequests: counted !== undefined,
+    requestWasSuccessful: counted && ((_req, res) => counted(res)),
+    handler: (req, res, next) => {
+      const resetTime = req.rateLimit?.resetTime?.getTime() ?? Date.now() + rule.windowMs;
+      const seconds = Math.max(1, Math.ceil((resetTime - Date.now()) / 1000));
+      const error = new AppError(429, rule.code, rule.message(inWords(seconds)), { details: { retryAfterSeconds: seconds } });
+      if (!rule.onLimited || wantsJson(req)) return next(error);
+      Promise.resolve(rule.onLimited(req, res, error)).catch(next);
+    },
   });
 }

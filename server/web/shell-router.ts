@@ -38,9 +38,10 @@ export async function shellAvailability(deps: ShellRouterDeps): Promise<{ shellA
 /** The xterm.js files the shell page loads: open to everyone, like the rest of /static. */
 export function shellFilesRouter(): Router {
   const router = Router();
-  const files = Object.fromEntries(Object.entries(XTERM_FILES).map(([name, [pkg, file]]) => [name, packageFile(pkg, file)]));
+  // A Map, not an object: a name such as __proto__ or toString must find nothing.
+  const files = new Map(Object.entries(XTERM_FILES).map(([name, [pkg, file]]) => [name, packageFile(pkg, file)]));
   router.get('/static/vendor/xterm/:file', (req: Request, res: Response, next) => {
-    const file = files[String(req.params.file)];
+    const file = files.get(String(req.params.file));
     if (!file) return next();
     res.sendFile(file, { maxAge: '1h' });
   });

@@ -65,9 +65,18 @@ describe('step page in Chromium', () => {
       const stored = await ctx.store.reflections.forLearner(user!.id, 'vpc-flow-logs', 'ping');
       expect(stored.map((r) => [r.promptId, r.text])).toEqual([['first-ping-failed', 'There was no route to 10.2.0.0/16.']]);
 
-      await page.fill('#answer-first-ping-failed', '<b>bold</b>');
+      // angle brackets are text like any other: saved as typed, never turned into markup
+      await page.fill('#answer-first-ping-failed', 'Ping <instance 2 private IP>: <b>no</b> route, cost < budget.');
       await page.locator('#reflection-first-ping-failed button[type=submit]').click();
-      await page.locator('#reflection-first-ping-failed .save-status', { hasText: 'plain text' }).waitFor();
+      await page.locator('#reflection-first-ping-failed .save-status', { hasText: 'Saved.' }).waitFor();
+      expect((await ctx.store.reflections.forLearner(user!.id, 'vpc-flow-logs', 'ping')).map((r) => r.text)).toEqual(['Ping <instance 2 private IP>: <b>no</b> route, cost < budget.']);
+      await page.reload();
+      expect(await page.inputValue('#answer-first-ping-failed')).toBe('Ping <instance 2 private IP>: <b>no</b> route, cost < budget.');
+      expect(await page.locator('#reflection-first-ping-failed b').count()).toBe(0);
+
+      await page.fill('#answer-first-ping-failed', '   ');
+      await page.locator('#reflection-first-ping-failed button[type=submit]').click();
+      await page.locator('#reflection-first-ping-failed .save-status', { hasText: 'Your answer is required.' }).waitFor();
       expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
     } finally {
       await close();

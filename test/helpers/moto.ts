@@ -36,9 +36,10 @@ export function createVerifierRole(c: ReturnType<typeof learnerClients>, externa
 /** Starts moto for the test file and resets it before each test; call at the top of the file. */
 export function motoForThisFile(): () => Moto {
   let moto: Moto | undefined;
+  // moto starts in a second or two; on a loaded machine it can take far longer, and that is not what a test is about.
   beforeAll(async () => {
     moto = await startMoto();
-  });
+  }, 90_000);
   afterAll(() => moto?.stop());
   beforeEach(() => moto!.reset());
   return () => moto!;

@@ -33,6 +33,8 @@ export interface SocketDeps {
 }
 
 function clamp(value: unknown, min: number, max: number, fallback: number): number {
+  // Number(null) and Number('') are 0: a size that was not given is the default, not the smallest.
+  if (value === null || value === undefined || value === '') return fallback;
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }

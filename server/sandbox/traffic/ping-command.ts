@@ -7,6 +7,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsClients } from '../../verify/aws-session';
+import { regionProblem } from '../../verify/regions';
 import { SANDBOX_HEADER } from '../proxy';
 import { NetworkUnreadable } from '../network/from-snapshot';
 import { simulatePing, type TrafficOutcome } from './simulate';
@@ -104,7 +105,10 @@ export async function simulatePingCommand(args: string[], io: Io, settings: Omit
   const count = values.count === undefined ? 4 : Number(values.count);
   if (!Number.isInteger(count) || count < 1 || count > MAX_PING_COUNT) problems.push(`--count must be a whole number from 1 to ${MAX_PING_COUNT}`);
   const region = values.region ?? settings.region;
-  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push('--region is required (or AWS_REGION), for example us-east-1');
+  // Sandbox accounts live in the commercial partition whatever the server's AWS_PARTITIONS, which this command never sees.
+  const regionWrong = region === undefined ? undefined : regionProblem(region);
+  if (!region) problems.push('--region is required (or AWS_REGION), for example us-east-1');
+  else if (regionWrong) problems.push(`--region: ${regionWrong}`);
   if (problems.length > 0) {
     for (const p of problems) io.err(`verilab simulate-ping: ${p}`);
     io.err(PING_USAGE);

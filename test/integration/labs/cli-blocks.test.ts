@@ -206,7 +206,7 @@ describe('lab CLI blocks in the sandbox', () => {
     motos = await Promise.all([startMoto(), startMoto()]);
     cliPath = runInOneShell(steps.flatMap((s) => s.cli), motos[0]);
     solutionPath = runInOneShell(steps.flatMap((s) => s.solution), motos[1]);
-  });
+  }, 90_000);
   afterAll(async () => {
     await Promise.allSettled([cliPath, solutionPath]);
     await Promise.all(motos.map((m) => m.stop()));

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { CSRF_COOKIE, SESSION_COOKIE } from '../../../server/web/security';
+import { SESSION_COOKIE, csrfCookieName } from '../../../server/web/security';
 import { TEST_PASSWORD, createTestContext, csrfToken, makeUser, type TestContext } from '../../helpers/app';
 
 let ctx: TestContext;
@@ -61,7 +61,7 @@ describe('sign up', () => {
     try {
       const agent = request.agent(https.app);
       const res = await agent.get('/login').expect(200);
-      expect(cookieHeader(res, CSRF_COOKIE)).toMatch(/Secure/);
+      expect(cookieHeader(res, csrfCookieName(true))).toMatch(/Secure/);
       expect(res.headers['strict-transport-security']).toBeDefined();
     } finally {
       await https.close();
@@ -110,14 +110,14 @@ describe('sign in and out', () => {
     }
   });
 
-  it('rate limit: too many sign-in attempts get 429 with a readable message', async () => {
+  it('rate limit: too many failed sign-ins for one email get 429 with a readable message', async () => {
     const limited = await createTestContext({ AUTH_RATE_LIMIT_PER_15_MIN: '3' });
     try {
       const agent = request.agent(limited.app);
       const token = await csrfToken(agent);
       for (let i = 0; i < 3; i++) await agent.post('/login').type('form').send({ _csrf: token, email: 'x@example.com', password: 'wrong password' }).expect(401);
       const res = await agent.post('/login').type('form').send({ _csrf: token, email: 'x@example.com', password: 'wrong password' }).expect(429);
-      expect(res.text).toContain('Too many attempts');
+      expect(res.text).toContain('Too many failed sign-ins for this email');
     } finally {
       await limited.close();
     }
