@@ -27,10 +27,14 @@ describe('verilab simulate-ping', () => {
     expect(result.code).toBe(1);
     expect(result.out).toContain('3 packets transmitted, 0 received, 100% packet loss');
     expect(result.out).toContain('an internet gateway cannot deliver to a private address');
-    expect(result.out).toContain(`Flow records written: 1, to ${LAB_LOG_GROUP} (${s.a!.eniId}-all)`);
+    // One record, or two when the echoes straddle a minute (the flow log aggregates per 60-second window, as AWS does).
     const events = await c.logs.send(new FilterLogEventsCommand({ logGroupName: LAB_LOG_GROUP }));
-    const records = (events.events ?? []).map((e) => parseFlowRecord(e.message!, e.logStreamName!));
-    expect(records).toEqual([expect.objectContaining({ srcAddr: s.a!.privateIp, dstAddr: s.b!.privateIp, protocol: 1, packets: 3, bytes: 252, action: 'ACCEPT' })]);
+    const records = (events.events ?? []).map((e) => parseFlowRecord(e.message!, e.logStreamName!)!);
+    expect(result.out).toContain(`Flow records written: ${records.length}, to ${LAB_LOG_GROUP} (${s.a!.eniId}-all)`);
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    for (const r of records) expect(r).toMatchObject({ srcAddr: s.a!.privateIp, dstAddr: s.b!.privateIp, protocol: 1, action: 'ACCEPT' });
+    expect(records.reduce((sum, r) => sum + r.packets!, 0)).toBe(3);
+    expect(records.reduce((sum, r) => sum + r.bytes!, 0)).toBe(252);
   });
 
   it("with a learner's key through the sandbox endpoint: the public ping is answered (exit 0), in the learner's own account", async () => {
@@ -41,7 +45,8 @@ describe('verilab simulate-ping', () => {
       const key = await ctx.sandbox.credentials(user.id);
       const c = motoLabClients(moto().url, key.accountId, key.region);
       const s = await solve({ ...c, region: key.region }, ['vpcs', 'instances', 'flow-logs', 'iam-role']);
-      const result = await run(['--from', s.a!.instanceId!, '--to', s.b!.publicIp!, '--count', '2', '--json'], { ...learnerEnv(key), AWS_REGION: key.region });
+      // One echo: its request and its reply make exactly two records, whatever the minute.
+      const result = await run(['--from', s.a!.instanceId!, '--to', s.b!.publicIp!, '--count', '1', '--json'], { ...learnerEnv(key), AWS_REGION: key.region });
       expect(result.err).toBe('');
       expect(result.code).toBe(0);
       const answer = JSON.parse(result.out) as { replied: boolean; recordsWritten: number };
