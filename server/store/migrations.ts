@@ -149,4 +149,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('attempts').addColumn('skipped', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0005_class_settings': {
+    async up(db: Kysely<unknown>) {
+      // Joining can be closed; an archived class is kept, read-only, out of the active list. Co-instructors manage a class
+      // beside its owner (classes.instructor_id), who is never listed here and cannot be removed.
+      await db.schema.alterTable('classes').addColumn('joining_open', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('classes').addColumn('archived_at', 'text').execute();
+      await db.schema
+        .createTable('class_instructors')
+        .addColumn('class_id', 'text', (c) => c.notNull().references('classes.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('added_at', createdAt, (c) => c.notNull())
+        .addPrimaryKeyConstraint('class_instructors_pk', ['class_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('class_instructors_user_idx').on('class_instructors').column('user_id').execute();
+    },
+  },
 };

@@ -30,6 +30,17 @@ export interface ClassesTable {
   created_at: string;
   /** 1 when the instructor lets the class's learners skip steps (sandbox mode runs the step's solution for them). */
   allow_skip: Generated<number>;
+  /** 1 while learners may join with the code or link; 0 once the instructor closes joining. */
+  joining_open: Generated<number>;
+  /** When the class was archived (read-only, out of the active list); null while it is active. */
+  archived_at: string | null;
+}
+
+/** Co-instructors: they see and manage the class as its owner (classes.instructor_id) does; the owner is not listed here. */
+export interface ClassInstructorsTable {
+  class_id: string;
+  user_id: string;
+  added_at: string;
 }
 
 export interface EnrollmentsTable {
@@ -135,6 +146,7 @@ export interface Database {
   sessions: SessionsTable;
   classes: ClassesTable;
   enrollments: EnrollmentsTable;
+  class_instructors: ClassInstructorsTable;
   aws_connections: AwsConnectionsTable;
   step_progress: StepProgressTable;
   attempts: AttemptsTable;
