@@ -130,6 +130,8 @@ export class SandboxSolutions {
       this.deps.logger.info({ user: user.id, lab: lab.id, step: step.id, account: clients.accountId }, 'sandbox: step skipped; checking it');
       const run = await this.deps.engine.check(user, lab.id, [step.id]);
       await this.deps.store.progress.markSkipped(user.id, lab.id, step.id, now);
+      // The check above told the grids; this tells them the step was skipped.
+      await this.deps.store.events.publish({ userId: user.id, labId: lab.id, at: now.toISOString() });
       return { lab, step, run };
     });
   }

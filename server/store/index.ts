@@ -1,8 +1,10 @@
 // The store: one database handle and the repositories over it. No SQL lives outside server/store/.
 import path from 'node:path';
+import { classGridRepo } from './class-grid';
 import { classesRepo } from './classes';
 import { connectionsRepo } from './connections';
 import { openDatabase, type DatabaseOptions } from './db';
+import { localProgressEvents, postgresProgressEvents, progressChannel, type ProgressEvents } from './events';
 import { progressRepo } from './progress';
 import { reflectionsRepo } from './reflections';
 import { sandboxAccountsRepo } from './sandbox-accounts';
@@ -16,6 +18,9 @@ export interface Store {
   users: ReturnType<typeof usersRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
   classes: ReturnType<typeof classesRepo>;
+  classGrid: ReturnType<typeof classGridRepo>;
+  /** Progress changes for the live class grids: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL. */
+  events: ProgressEvents;
   connections: ReturnType<typeof connectionsRepo>;
   progress: ReturnType<typeof progressRepo>;
   reflections: ReturnType<typeof reflectionsRepo>;
@@ -32,11 +37,14 @@ export function databaseOptions(config: { databaseUrl?: string; dataDir: string 
 
 export async function openStore(options: DatabaseOptions): Promise<Store> {
   const { db, kind } = await openDatabase(options);
+  const events = options.kind === 'postgres' ? postgresProgressEvents({ db, url: options.url, channel: await progressChannel(db) }) : localProgressEvents();
   return {
     kind,
     users: usersRepo(db),
     sessions: sessionsRepo(db),
     classes: classesRepo(db),
+    classGrid: classGridRepo(db),
+    events,
     connections: connectionsRepo(db),
     progress: progressRepo(db),
     reflections: reflectionsRepo(db),
@@ -45,6 +53,9 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     async ping() {
       await db.selectFrom('users').select('id').limit(1).execute();
     },
-    close: () => db.destroy(),
+    async close() {
+      await events.close();
+      await db.destroy();
+    },
   };
 }

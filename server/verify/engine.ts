@@ -192,6 +192,7 @@ export class VerifyEngine {
       });
       outcomes.push({ stepId, status, result, progress });
     }
+    await this.deps.store.events.publish({ userId: user.id, labId: lab.id, at: now.toISOString() });
     this.deps.logger.info({ user: user.id, lab: lab.id, steps, durationMs, calls: stats.calls, rounds: stats.rounds, passed: outcomes.filter((o) => o.status === 'passed').map((o) => o.stepId) }, 'checked');
     return { labId: lab.id, accountId: aws.accountId, region: aws.region, outcomes, durationMs, stats, openEarlier: await this.openEarlier(user.id, lab, steps) };
   }
