@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
 import { Pool, type PoolConfig } from 'pg';
 import { migrations } from './migrations';
 import type { Database } from './schema';
@@ -79,14 +79,15 @@ function openSqlite(file: string): SQLite.Database {
   }
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+/** `log` hears every statement: the dashboard benchmark and its test count them. */
+export async function openDatabase(options: DatabaseOptions, log?: (event: LogEvent) => void): Promise<OpenDatabase> {
   let db: Kysely<Database>;
   if (options.kind === 'sqlite') {
     const sqlite = openSqlite(options.file);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
   } else {
     const pool = new Pool({ connectionString: options.url, max: 10, ...options.pool });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   }
   try {
     // Kysely looks for its migration tables across all schemas; naming ours keeps two Verilabs sharing one

@@ -1,5 +1,6 @@
 // The store: one database handle and the repositories over it. No SQL lives outside server/store/.
 import path from 'node:path';
+import type { LogEvent } from 'kysely';
 import { classGridRepo } from './class-grid';
 import { classesRepo } from './classes';
 import { connectionsRepo } from './connections';
@@ -35,8 +36,8 @@ export function databaseOptions(config: { databaseUrl?: string; dataDir: string 
   return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: path.join(config.dataDir, 'verilab.sqlite') };
 }
 
-export async function openStore(options: DatabaseOptions): Promise<Store> {
-  const { db, kind } = await openDatabase(options);
+export async function openStore(options: DatabaseOptions, opts: { log?: (event: LogEvent) => void } = {}): Promise<Store> {
+  const { db, kind } = await openDatabase(options, opts.log);
   const events = options.kind === 'postgres' ? postgresProgressEvents({ db, url: options.url, channel: await progressChannel(db) }) : localProgressEvents();
   return {
     kind,

@@ -7,6 +7,8 @@ import type { Store } from '../store';
 import type { ClassInfo } from '../store/classes';
 import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
+import { classDashboard, gridQuery } from './class-dashboard';
+import { ClassLive } from './class-live';
 import { respond } from './respond';
 import { rateLimitBy, requireInstructor, userOrAddress } from './security';
 
@@ -44,6 +46,7 @@ interface Deps {
 /** Mounted at /classes behind requireUser: everyone's own list, then the instructor's area. */
 export function classRouter({ labs, store, publicUrl }: Deps): Router {
   const router = Router();
+  const live = new ClassLive({ store });
   const createSchema = z.object({
     name: plainText('Class name', 100),
     labId: z.string({ error: 'Choose a lab.' }).refine((id) => labs.get(id) !== undefined, 'Choose one of the labs in the list.'),
@@ -89,15 +92,16 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
   router.get('/:classId', async (req, res) => {
     const cls = await ownClass(req);
     const lab = labs.get(cls.labId);
-    const members = await store.classes.members(cls.id);
-    const progress = lab ? await store.progress.forLearners(members.map((m) => m.userId), lab.id) : [];
-    const status: Record<string, Record<string, string>> = {};
-    const skipped: Record<string, Record<string, boolean>> = {};
-    for (const p of progress) {
-      (status[p.userId] ??= {})[p.stepId] = p.status;
-      if (p.skippedAt) (skipped[p.userId] ??= {})[p.stepId] = true;
-    }
-    res.render('class', { title: cls.name, cls, lab, members, status, skipped, joinLink: `${publicUrl}/join/${cls.joinCode}`, skipSaved: req.query.saved === 'skip' });
+    const dashboard = lab ? await classDashboard(store, cls, lab, gridQuery(req.query)) : { members: await store.classes.members(cls.id) };
+    res.render('class', { title: cls.name, cls, lab, ...dashboard, joinLink: `${publicUrl}/join/${cls.joinCode}`, skipSaved: req.query.saved === 'skip' });
+  });
+
+  // The grid's live updates (Server-Sent Events), for those who may see the class.
+  router.get('/:classId/events', async (req, res) => {
+    const cls = await ownClass(req);
+    const lab = labs.get(cls.labId);
+    if (!lab) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
+    await live.open(req, res, cls, lab);
   });
 
   // The class's Skip setting; a fuller settings page comes later.
