@@ -1,13 +1,14 @@
 // Classes: instructors create them and follow their learners (/classes); learners join them with a code or link (/join).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../errors';
+import { AppError, NotFoundError } from '../errors';
 import type { LabCatalog } from '../labs/types';
 import type { Store } from '../store';
 import type { ClassInfo } from '../store/classes';
 import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
 import { classDashboard, gridQuery } from './class-dashboard';
+import { classSettingsRouter, SETTINGS_MESSAGES } from './class-settings-router';
 import { ClassLive } from './class-live';
 import { respond } from './respond';
 import { rateLimitBy, requireInstructor, userOrAddress } from './security';
@@ -18,11 +19,15 @@ export const CLASS_MESSAGES = {
   INSTRUCTOR_CANNOT_JOIN: 'Instructors cannot join classes as learners. Use a learner account to join.',
   LEARNER_NOT_IN_CLASS: 'That learner is not in this class.',
   ALLOW_SKIP_INVALID: 'Tick the box to allow skipping, or leave it empty to refuse it.',
+  JOINING_CLOSED: 'This class is not taking new learners. Ask your instructor to open joining.',
   JOIN_LIMITED: (wait: string) => `Too many wrong join codes. Check the code with your instructor, then try again in ${wait}.`,
 } as const;
 
 /** Wrong join codes a learner may try per 15 minutes: plenty for typos, hopeless for guessing one of 31^8 codes. */
 const JOIN_FAILURES_PER_15_MIN = 10;
+
+/** Attempts the learner page shows, newest first: every one a real learner makes, with a bound for a script that checks all day. */
+const LEARNER_PAGE_ATTEMPTS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOIN_CODE = new RegExp(`^[A-Z0-9]{${JOIN_CODE_LENGTH}}$`);
@@ -52,11 +57,11 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     labId: z.string({ error: 'Choose a lab.' }).refine((id) => labs.get(id) !== undefined, 'Choose one of the labs in the list.'),
   });
 
-  /** The class, only for its own instructor: anyone else gets the same 404, so ids reveal nothing. */
+  /** The class, only for an instructor who manages it (owner or co-instructor): anyone else gets the same 404, so ids reveal nothing. */
   async function ownClass(req: Request): Promise<ClassInfo> {
     const id = String(req.params.classId);
-    const found = UUID.test(id) ? await store.classes.findById(id) : undefined;
-    if (!found || found.instructorId !== req.user!.id) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
+    const found = UUID.test(id) ? await store.classes.findManaged(id, req.user!.id) : undefined;
+    if (!found) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
     return found;
   }
 
@@ -78,6 +83,7 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
 
   // Everything below is the instructor's: creating a class and following its learners.
   router.use(requireInstructor);
+  router.use(classSettingsRouter({ labs, store, managedClass: ownClass }));
 
   router.post('/', async (req, res) => {
     const form = parseForm(createSchema, req.body);
@@ -104,9 +110,10 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     await live.open(req, res, cls, lab);
   });
 
-  // The class's Skip setting; a fuller settings page comes later.
+  // The class's Skip setting, one of the settings panel's forms (views/partials/class-settings.ejs).
   router.post('/:classId/skip', async (req, res) => {
     const cls = await ownClass(req);
+    if (cls.archivedAt) throw new AppError(409, 'CLASS_ARCHIVED', SETTINGS_MESSAGES.CLASS_ARCHIVED);
     const form = parseForm(skipSchema, req.body);
     if (!form.ok) throw validationError(form.errors);
     const allowSkip = form.data.allowSkip === 'yes';
@@ -124,12 +131,19 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     const [progress, reflections, attempts] = await Promise.all([
       store.progress.forLearner(learner.id, lab.id),
       store.reflections.forLearner(learner.id, lab.id),
-      store.progress.attempts(learner.id, lab.id, 50),
+      store.progress.attempts(learner.id, lab.id, LEARNER_PAGE_ATTEMPTS),
     ]);
-    res.render('learner', { title: `${learner.name} · ${cls.name}`, cls, lab, learner, progress, reflections, attempts });
+    // Issue 12 brings completion reports; until then there is none to show, and the page's report hook renders nothing.
+    const report = undefined;
+    res.render('learner', { title: `${learner.name} · ${cls.name}`, cls, lab, learner, progress, reflections, attempts, attemptsCapped: attempts.length === LEARNER_PAGE_ATTEMPTS, report });
   });
 
   return router;
+}
+
+/** A class takes new learners while joining is open and it is not archived. */
+function acceptsLearners(cls: ClassInfo): boolean {
+  return cls.joiningOpen && cls.archivedAt === null;
 }
 
 /** Mounted at /join behind requireUser: a learner joins a class with its code or its link. */
@@ -152,6 +166,7 @@ export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
     if (req.user!.role === 'instructor') return onError({ code: CLASS_MESSAGES.INSTRUCTOR_CANNOT_JOIN }, 403);
     const found = await store.classes.findByJoinCode(form.data.code);
     if (!found) return onError({ code: CLASS_MESSAGES.JOIN_CODE_UNKNOWN }, 404);
+    if (!acceptsLearners(found) && !(await store.classes.isMember(found.id, req.user!.id))) return onError({ code: CLASS_MESSAGES.JOINING_CLOSED }, 403);
     await store.classes.enroll(found.id, req.user!.id);
     res.redirect(303, `/classes?joined=${encodeURIComponent(found.id)}`);
   }
@@ -165,6 +180,7 @@ export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
     const found = JOIN_CODE.test(code) ? await store.classes.findByJoinCode(code) : undefined;
     if (!found) throw new NotFoundError('JOIN_CODE_UNKNOWN', CLASS_MESSAGES.JOIN_CODE_UNKNOWN);
     const already = await store.classes.isMember(found.id, req.user!.id);
+    if (!already && !acceptsLearners(found)) throw new AppError(403, 'JOINING_CLOSED', CLASS_MESSAGES.JOINING_CLOSED);
     res.render('join', { title: `Join ${found.name}`, cls: found, labTitle: labs.get(found.labId)?.title ?? found.labId, code, already, errors: {} });
   });
 
