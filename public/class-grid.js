@@ -14,22 +14,24 @@
     if (status) status.textContent = text;
   }
 
-  /** The same markup as views/partials/class-grid-cell.ejs. */
+  /** The same markup as a cell of views/partials/class-grid.ejs. */
   function cellElement(c) {
     var td = document.createElement('td');
     td.className = 'cell status-' + c.state + (c.skipped ? ' skipped' : '');
-    td.setAttribute('data-step', c.stepId);
-    var mark = document.createElement('span');
-    mark.className = 'cell-mark';
-    if (c.state === 'failed' || c.state === 'unknown') mark.tabIndex = 0;
-    mark.title = c.words;
-    mark.setAttribute('data-tip', c.words);
-    var shown = document.createElement('span');
-    shown.setAttribute('aria-hidden', 'true');
-    shown.textContent = c.text;
     var words = document.createElement('span');
     words.className = 'visually-hidden';
     words.textContent = c.words;
+    if (c.state === 'not-started') {
+      td.appendChild(words);
+      return td;
+    }
+    var mark = document.createElement('span');
+    mark.className = 'cell-mark';
+    if (c.state !== 'passed') mark.tabIndex = 0;
+    mark.title = c.words;
+    var shown = document.createElement('span');
+    shown.setAttribute('aria-hidden', 'true');
+    shown.textContent = c.text;
     mark.appendChild(shown);
     mark.appendChild(words);
     td.appendChild(mark);
@@ -50,8 +52,10 @@
       time.textContent = row.lastActivity.slice(11, 16);
       activity.replaceChildren(time);
     }
-    row.cells.forEach(function (c) {
-      var old = tr.querySelector('td[data-step="' + c.stepId + '"]');
+    // The step cells follow the learner, passed and last-activity cells, in the header's order.
+    var tds = tr.querySelectorAll('td.cell');
+    row.cells.forEach(function (c, i) {
+      var old = tds[i];
       if (!old) return;
       var next = cellElement(c);
       if (old.className === next.className && old.textContent === next.textContent) return;

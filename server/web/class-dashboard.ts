@@ -51,13 +51,15 @@ export interface FunnelStep {
 }
 
 const MINUTE = 60_000;
+// Not toLocaleString: a grid of 500 learners formats thousands of times, and Intl is slow at that.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "14:05 UTC" today, "3 Mar 14:05 UTC" before: the grid's cells are narrow, and UTC is the same for everyone in a call. */
 export function shortTime(iso: string, now: Date): string {
   const d = new Date(iso);
   const hm = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
   if (d.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)) return hm;
-  return `${d.getUTCDate()} ${d.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })} ${hm}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${hm}`;
 }
 
 export function cellView(stepId: string, cell: GridCell | undefined, now: Date): CellView {

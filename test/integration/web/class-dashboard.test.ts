@@ -65,9 +65,10 @@ async function classOfThree(now = new Date()): Promise<{ instructor: User; cls: 
 }
 
 const rowOrder = (html: string) => [...html.matchAll(/<tr data-learner="[^"]+">\s*<th scope="row"><a [^>]+>([^<]+)<\/a>/g)].map((m) => m[1]);
+const STEP_INDEX = new Map(STEPS.map((id, i) => [id, i]));
 const cellOf = (html: string, userId: string, stepId: string) => {
   const row = new RegExp(`<tr data-learner="${userId}">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
-  return new RegExp(`<td class="([^"]+)" data-step="${stepId}">([\\s\\S]*?)</td>`).exec(row);
+  return [...row.matchAll(/<td class="(cell [^"]+)">([\s\S]*?)<\/td>/g)][STEP_INDEX.get(stepId)!];
 };
 
 describe('class grid', () => {
