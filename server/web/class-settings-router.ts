@@ -60,6 +60,8 @@ export function classSettingsRouter({ labs, store, managedClass }: Deps): Router
     windowMs: 15 * 60 * 1000,
     limit: ADDS_PER_15_MIN,
     key: (req) => `user:${req.user!.id}`,
+    // Only a request that names someone can probe for accounts; one without an email costs nothing.
+    skip: (req) => typeof (req.body as Record<string, unknown> | undefined)?.email !== 'string',
     message: SETTINGS_MESSAGES.ADD_LIMITED,
   });
 

@@ -9,7 +9,8 @@ import { SOLUTION_MESSAGES } from '../../../server/sandbox/solutions';
 import { SOCKET_MESSAGES } from '../../../server/sandbox/shell/shell-socket';
 import { CLASS_MESSAGES } from '../../../server/web/class-router';
 import { SECURITY_MESSAGES } from '../../../server/web/security';
-import { createTestContext, csrfToken, labs, signedIn, silentLogger, testConfig, TEST_PASSWORD, TEST_SECRET, type TestContext } from '../../helpers/app';
+import type { ClassInfo } from '../../../server/store/classes';
+import { createTestContext, csrfToken, labs, makeUser, signedIn, silentLogger, testConfig, TEST_PASSWORD, TEST_SECRET, type TestContext } from '../../helpers/app';
 import { startMoto, type Moto } from '../../helpers/moto';
 import { ACTORS, LAB, MEMBERS, makeWorld, NO_SHELLS, openSocket, routesOf, send, sessionCookie, SHELL_SOCKET_ROUTE, startShellSocket, type Actor, type Member, type World } from '../../helpers/routes';
 import { createSandboxContext, type SandboxTestContext } from '../../helpers/sandbox';
@@ -116,6 +117,23 @@ function appWithShell(): Express {
 
 async function sandboxAccountOf(w: World, actor: Member): Promise<string | undefined> {
   return (await w.store.sandboxAccounts.get(w.users[actor].id))?.accountId;
+}
+
+/**
+ * A class of the instructor's with learner A in it, whose setting everyone else tries to change first (so that a change
+ * could only have come from them), then the instructor; returns the class and what the instructor's request answered.
+ */
+async function settingTried(w: World, url: (target: ClassInfo) => string, body: Record<string, unknown>, done: Expectation, prepare?: (target: ClassInfo) => Promise<void>) {
+  const target = await w.store.classes.create({ name: 'Settings target', labId: LAB, instructorId: w.users.instructor.id });
+  await w.store.classes.enroll(target.id, w.users.learnerA.id);
+  await prepare?.(target);
+  const state = async () => ({ cls: await w.store.classes.findById(target.id), instructors: await w.store.classes.instructors(target.id), members: await w.store.classes.members(target.id) });
+  const before = await state();
+  const refused: Table = { anonymous: signInFirst, learnerA: instructorsOnly, learnerB: instructorsOnly, instructor: done, otherInstructor: notYourClass };
+  for (const actor of ACTORS.filter((a) => a !== 'instructor')) check(await send(w.agents[actor], 'POST', url(target), { body, json: true }), refused[actor], `${w.mode} ${actor}`);
+  expect(await state()).toEqual(before);
+  check(await send(w.agents.instructor, 'POST', url(target), { body, json: true }), done, `${w.mode} instructor`);
+  return { target, after: await w.store.classes.findById(target.id) };
 }
 
 interface Route {
@@ -601,6 +619,85 @@ const ROUTES: Record<string, Route> = {
     },
   },
 
+  'GET /classes/:classId/export.csv': {
+    modes: BOTH,
+    who: 'the class\'s instructors only',
+    test: (w) =>
+      tryAll(
+        w,
+        {
+          anonymous: toLogin,
+          learnerA: { status: 403, lacks: ['Learner name,Email'] },
+          learnerB: { status: 403, lacks: ['Learner name,Email'] },
+          instructor: ok({ contains: ['Learner name,Email,Step id', 'Alice Learner'], lacks: ['Bob Learner'] }),
+          otherInstructor: { status: 404, contains: [CLASS_MESSAGES.CLASS_NOT_FOUND], lacks: ['Alice Learner'] },
+        },
+        (a) => send(a, 'GET', `/classes/${w.cls.id}/export.csv`),
+      ),
+  },
+  'POST /classes/:classId/name': {
+    modes: BOTH,
+    who: 'the class\'s instructors only',
+    async test(w) {
+      const { after } = await settingTried(w, (t) => `/classes/${t.id}/name`, { name: 'Renamed' }, ok({ contains: ['"name":"Renamed"'] }));
+      expect(after?.name).toBe('Renamed');
+    },
+  },
+  'POST /classes/:classId/join-code': {
+    modes: BOTH,
+    who: 'the class\'s instructors only',
+    async test(w) {
+      const { target, after } = await settingTried(w, (t) => `/classes/${t.id}/join-code`, {}, ok());
+      expect(after?.joinCode).not.toBe(target.joinCode);
+    },
+  },
+  'POST /classes/:classId/joining': {
+    modes: BOTH,
+    who: 'the class\'s instructors only',
+    async test(w) {
+      const { after } = await settingTried(w, (t) => `/classes/${t.id}/joining`, {}, ok({ contains: ['"joiningOpen":false'] }));
+      expect(after?.joiningOpen).toBe(false);
+    },
+  },
+  'POST /classes/:classId/archive': {
+    modes: BOTH,
+    who: 'the class\'s instructors only',
+    async test(w) {
+      const { after } = await settingTried(w, (t) => `/classes/${t.id}/archive`, { archived: 'yes' }, ok({ contains: ['"archived":true'] }));
+      expect(after?.archivedAt).not.toBeNull();
+    },
+  },
+  'POST /classes/:classId/learners/:userId/remove': {
+    modes: BOTH,
+    who: 'the class\'s instructors, for learners of that class only',
+    async test(w) {
+      const { target } = await settingTried(w, (t) => `/classes/${t.id}/learners/${w.users.learnerA.id}/remove`, { confirm: 'yes' }, ok());
+      expect(await w.store.classes.isMember(target.id, w.users.learnerA.id)).toBe(false);
+      expect(await w.store.classes.isMember(w.cls.id, w.users.learnerA.id)).toBe(true);
+      // Another class's learner is not theirs to remove.
+      check(await send(w.agents.instructor, 'POST', `/classes/${w.cls.id}/learners/${w.users.learnerB.id}/remove`, { body: { confirm: 'yes' }, json: true }), { status: 404 }, 'instructor, learner B');
+      expect(await w.store.classes.isMember(w.otherCls.id, w.users.learnerB.id)).toBe(true);
+    },
+  },
+  'POST /classes/:classId/instructors': {
+    modes: BOTH,
+    who: 'the class\'s instructors only, adding an instructor account',
+    async test(w) {
+      const co = await makeUser(w.store, 'instructor', 'Cora Co');
+      const { target } = await settingTried(w, (t) => `/classes/${t.id}/instructors`, { email: co.email }, ok());
+      expect((await w.store.classes.instructors(target.id)).map((i) => i.userId)).toEqual([w.users.instructor.id, co.id]);
+    },
+  },
+  'POST /classes/:classId/instructors/:userId/remove': {
+    modes: BOTH,
+    who: 'the class\'s instructors only; never the owner',
+    async test(w) {
+      const co = await makeUser(w.store, 'instructor', 'Cora Co');
+      const { target } = await settingTried(w, (t) => `/classes/${t.id}/instructors/${co.id}/remove`, {}, ok(), async (t) => void (await w.store.classes.addInstructor(t.id, co.id)));
+      expect((await w.store.classes.instructors(target.id)).map((i) => i.userId)).toEqual([w.users.instructor.id]);
+    },
+  },
+
   'USE /join requireUser': {
     modes: BOTH,
     who: 'guard: everything under /join needs a signed-in user',
@@ -671,6 +768,11 @@ describe('CSRF', () => {
     [`/labs/${LAB}/cleanup`, {}],
     [`${step('vpcs')}/skip`, {}],
     ['/classes/CLASS/skip', { allowSkip: 'yes' }],
+    ['/classes/CLASS/name', { name: 'Forged' }],
+    ['/classes/CLASS/join-code', {}],
+    ['/classes/CLASS/joining', {}],
+    ['/classes/CLASS/archive', { archived: 'yes' }],
+    ['/classes/CLASS/instructors', { email: 'csrf@example.com' }],
     ['/connect/sandbox/reset', { confirm: 'yes' }],
     ['/connect/sandbox/rebuild', {}],
   ];
@@ -687,6 +789,7 @@ describe('CSRF', () => {
       expect(await w.store.users.findByEmailWithHash('csrf@example.com')).toBeUndefined();
       expect((await w.store.classes.listForInstructor(w.users.instructor.id)).some((c) => c.name === 'Sneaky')).toBe(false);
       expect((await w.store.classes.findById(w.cls.id))?.allowSkip).toBe(true);
+      expect(await w.store.classes.findById(w.cls.id)).toMatchObject({ name: 'Networking 101', joinCode: w.cls.joinCode, joiningOpen: true, archivedAt: null });
       expect(await Promise.all(MEMBERS.map((m) => w.store.sandboxAccounts.get(w.users[m].id)))).toEqual(accountsBefore);
     }
   });

@@ -4,6 +4,7 @@ import { Hash } from '@smithy/hash-node';
 import request from 'supertest';
 import { SOCKET_MESSAGES } from '../../../server/sandbox/shell/shell-socket';
 import { CLASS_MESSAGES } from '../../../server/web/class-router';
+import { SETTINGS_MESSAGES } from '../../../server/web/class-settings-router';
 import { RESET_MESSAGES } from '../../../server/web/sandbox-router';
 import type { User } from '../../../server/store/users';
 import { createTestContext, csrfToken, makeUser, signedIn, TEST_PASSWORD, type TestContext } from '../../helpers/app';
@@ -488,6 +489,82 @@ const INPUTS: Record<string, Input> = {
     },
   },
   'GET /classes/:classId/learners/:userId': { modes: BOTH, takes: 'a class id and a learner id', test: (w) => badIds(w, 'GET', '/classes/:classId/learners/:userId', 'instructor', () => 404) },
+  'GET /classes/:classId/export.csv': { modes: BOTH, takes: 'a class id', test: (w) => badIds(w, 'GET', '/classes/:classId/export.csv', 'instructor', () => 404) },
+  'POST /classes/:classId/name': {
+    modes: BOTH,
+    takes: 'a class id; name',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/name', 'instructor', () => 404);
+      const target = await w.store.classes.create({ name: 'Rename target', labId: LAB, instructorId: w.users.instructor.id });
+      for (const name of ['', '   ', 'x'.repeat(101), 'a\u0000b', 'two\nlines', 42, null, ['a'], { a: 1 }]) {
+        expectReadable4xx(await send(w.agents.instructor, 'POST', `/classes/${target.id}/name`, { body: { name }, json: true }), `name=${JSON.stringify(name).slice(0, 30)}`, 400);
+      }
+      expect((await w.store.classes.findById(target.id))?.name).toBe('Rename target');
+    },
+  },
+  'POST /classes/:classId/join-code': { modes: BOTH, takes: 'a class id (nothing else)', test: (w) => badIds(w, 'POST', '/classes/:classId/join-code', 'instructor', () => 404) },
+  'POST /classes/:classId/joining': {
+    modes: BOTH,
+    takes: 'a class id; joiningOpen (the ticked box sends "yes")',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/joining', 'instructor', () => 404);
+      const target = await w.store.classes.create({ name: 'Joining target', labId: LAB, instructorId: w.users.instructor.id });
+      for (const joiningOpen of ['', 'true', 'on', 'YES', SCRIPT, 1, true, null, ['yes']]) {
+        const res = await send(w.agents.instructor, 'POST', `/classes/${target.id}/joining`, { body: { joiningOpen }, json: true });
+        expectReadable4xx(res, `joiningOpen=${JSON.stringify(joiningOpen).slice(0, 30)}`, 400);
+        expect(res.body.error.message).toBe(SETTINGS_MESSAGES.JOINING_INVALID);
+      }
+      expect((await w.store.classes.findById(target.id))?.joiningOpen).toBe(true);
+    },
+  },
+  'POST /classes/:classId/archive': {
+    modes: BOTH,
+    takes: 'a class id; archived ("yes" or "no")',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/archive', 'instructor', () => 404);
+      const target = await w.store.classes.create({ name: 'Archive target', labId: LAB, instructorId: w.users.instructor.id });
+      for (const archived of [undefined, '', 'true', 'YES', SCRIPT, 1, true, null, ['yes']]) {
+        const res = await send(w.agents.instructor, 'POST', `/classes/${target.id}/archive`, { body: archived === undefined ? {} : { archived }, json: true });
+        expectReadable4xx(res, `archived=${JSON.stringify(archived)?.slice(0, 30)}`, 400);
+      }
+      expect((await w.store.classes.findById(target.id))?.archivedAt).toBeNull();
+    },
+  },
+  'POST /classes/:classId/learners/:userId/remove': {
+    modes: BOTH,
+    takes: 'a class id and a learner id; confirm ("yes", else a page asks)',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/learners/:userId/remove', 'instructor', () => 404);
+      for (const confirm of ['', 'no', 'YES', SCRIPT, 1, true, null, ['yes']]) {
+        const res = await send(w.agents.instructor, 'POST', `/classes/${w.cls.id}/learners/${w.users.learnerA.id}/remove`, { body: { confirm }, json: true });
+        expectReadable4xx(res, `confirm=${JSON.stringify(confirm).slice(0, 30)}`, 400);
+        expect(res.body.error.message).toBe(SETTINGS_MESSAGES.CONFIRM_INVALID);
+      }
+      expect(await w.store.classes.isMember(w.cls.id, w.users.learnerA.id)).toBe(true);
+    },
+  },
+  'POST /classes/:classId/instructors': {
+    modes: BOTH,
+    takes: 'a class id; email of an instructor account',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/instructors', 'instructor', () => 404);
+      const target = await w.store.classes.create({ name: 'Co-instructor target', labId: LAB, instructorId: w.users.instructor.id });
+      for (const email of ['', '   ', 'not an email', `${'x'.repeat(400)}@example.com`, 'a\u0000b@example.com', SCRIPT, w.users.learnerA.email, 'nobody@example.com', 42, null, ['a@b.c'], { a: 1 }]) {
+        expectReadable4xx(await send(w.agents.instructor, 'POST', `/classes/${target.id}/instructors`, { body: { email }, json: true }), `email=${JSON.stringify(email).slice(0, 30)}`, 400);
+      }
+      expect(await w.store.classes.instructors(target.id)).toHaveLength(1);
+    },
+  },
+  'POST /classes/:classId/instructors/:userId/remove': {
+    modes: BOTH,
+    takes: 'a class id and a co-instructor\'s id',
+    async test(w) {
+      await badIds(w, 'POST', '/classes/:classId/instructors/:userId/remove', 'instructor', () => 404);
+      const res = await send(w.agents.instructor, 'POST', `/classes/${w.cls.id}/instructors/${w.users.instructor.id}/remove`, { json: true });
+      expectReadable4xx(res, 'the owner', 409);
+      expect(res.body.error.message).toBe(SETTINGS_MESSAGES.OWNER_STAYS);
+    },
+  },
 
   'USE /join requireUser': { modes: BOTH, takes: 'nothing (a guard)', test: async () => undefined },
   'GET /join': { modes: BOTH, takes: 'nothing (junk query only)', test: async () => undefined },
