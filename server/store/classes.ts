@@ -1,6 +1,6 @@
 // Classes, their join codes, settings, instructors and enrollments.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema';
 
 export interface ClassInfo {
@@ -65,6 +65,14 @@ const toClass = (r: ClassRow): ClassInfo => ({
   archivedAt: r.archived_at ?? null,
 });
 
+/** The one rule of who manages a class: its owner, or one of its co-instructors. */
+function managedBy(eb: ExpressionBuilder<Database, 'classes'>, userId: string) {
+  return eb.or([
+    eb('classes.instructor_id', '=', userId),
+    eb.exists(eb.selectFrom('class_instructors').select('class_instructors.user_id').whereRef('class_instructors.class_id', '=', 'classes.id').where('class_instructors.user_id', '=', userId)),
+  ]);
+}
+
 export function classesRepo(db: Kysely<Database>) {
   return {
     async create(input: { name: string; labId: string; instructorId: string }): Promise<ClassInfo> {
@@ -94,12 +102,7 @@ export function classesRepo(db: Kysely<Database>) {
         .leftJoin('enrollments', 'enrollments.class_id', 'classes.id')
         .select(qualified)
         .select((eb) => eb.fn.count('enrollments.user_id').as('members'))
-        .where((eb) =>
-          eb.or([
-            eb('classes.instructor_id', '=', instructorId),
-            eb.exists(eb.selectFrom('class_instructors').select('class_instructors.user_id').whereRef('class_instructors.class_id', '=', 'classes.id').where('class_instructors.user_id', '=', instructorId)),
-          ]),
-        )
+        .where((eb) => managedBy(eb, instructorId))
         .groupBy(qualified)
         .orderBy('classes.created_at', 'desc')
         .execute();
@@ -142,12 +145,7 @@ export function classesRepo(db: Kysely<Database>) {
         .selectFrom('classes')
         .select(qualified)
         .where('classes.id', '=', classId)
-        .where((eb) =>
-          eb.or([
-            eb('classes.instructor_id', '=', userId),
-            eb.exists(eb.selectFrom('class_instructors').select('class_instructors.user_id').whereRef('class_instructors.class_id', '=', 'classes.id').where('class_instructors.user_id', '=', userId)),
-          ]),
-        )
+        .where((eb) => managedBy(eb, userId))
         .executeTakeFirst();
       return row && toClass(row);
     },
