@@ -82,6 +82,33 @@ const signInFirst: Expectation = { status: 401, code: 'SIGN_IN_REQUIRED', contai
 const instructorsOnly: Expectation = { status: 403, code: 'INSTRUCTORS_ONLY' };
 const notYourClass: Expectation = { status: 404, code: 'CLASS_NOT_FOUND' };
 const notFoundPage: Expectation = { status: 404 };
+/** Reads the class's event stream until it is ready, then hangs up: a stream that is allowed never ends by itself. */
+function openEvents(agent: request.Agent, url: string): Promise<request.Response> {
+  return agent
+    .get(url)
+    .set('Accept', 'text/event-stream')
+    .redirects(0)
+    .buffer(true)
+    .parse((res, done) => {
+      let text = '';
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        (res as unknown as { text: string }).text = text;
+        done(null, text);
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.includes('event: ready')) {
+          finish();
+          (res as unknown as { destroy(): void }).destroy();
+        }
+      });
+      res.on('end', finish);
+    });
+}
 const pause = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 /** A fresh agent for an actor (a new session of the same user), for routes that change the session itself. */
@@ -578,6 +605,16 @@ const ROUTES: Record<string, Route> = {
           otherInstructor: { status: 404, contains: [CLASS_MESSAGES.CLASS_NOT_FOUND], lacks: [w.cls.joinCode, 'Alice Learner'] },
         },
         (a) => send(a, 'GET', `/classes/${w.cls.id}`),
+      ),
+  },
+  'GET /classes/:classId/events': {
+    modes: BOTH,
+    who: "the class's instructors only; the same answers as the class page",
+    test: (w) =>
+      tryAll(
+        w,
+        { anonymous: toLogin, learnerA: { status: 403 }, learnerB: { status: 403 }, instructor: ok({ contains: ['event: ready'] }), otherInstructor: { status: 404 } },
+        (a) => openEvents(a, `/classes/${w.cls.id}/events`),
       ),
   },
   'POST /classes/:classId/skip': {
