@@ -27,8 +27,10 @@
     }
     var mark = document.createElement('span');
     mark.className = 'cell-mark';
-    if (c.state !== 'passed') mark.tabIndex = 0;
-    mark.title = c.words;
+    if (c.state !== 'passed') {
+      mark.tabIndex = 0;
+      mark.title = c.words;
+    }
     var shown = document.createElement('span');
     shown.setAttribute('aria-hidden', 'true');
     shown.textContent = c.text;

@@ -52,6 +52,11 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
+  // Templates are compiled once per process, whatever NODE_ENV says (Express caches only under production): compiling a
+  // page's templates on every request cost more than rendering it. Edited templates show after a restart.
+  app.set('view cache', true);
+  // Pages are made per user and never cached; an ETag would only cost a hash of every page (a class grid is a megabyte).
+  app.set('etag', false);
   // Only the operator knows what stands in front of Verilab (TRUST_PROXY); believing X-Forwarded-For otherwise would let
   // a client that reaches the port directly choose its own address, and with it its rate limits.
   app.set('trust proxy', config.trustProxy);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import { Pool, type PoolConfig } from 'pg';
 import { migrations } from './migrations';
 import type { Database } from './schema';
@@ -79,12 +79,37 @@ function openSqlite(file: string): SQLite.Database {
   }
 }
 
+/** How many prepared statements a SQLite store keeps: far more than Verilab's distinct statements, fewer than a leak. */
+const STATEMENT_CACHE = 500;
+
+/**
+ * The database as Kysely's SQLite driver sees it, with prepared statements kept by their SQL. The driver prepares every
+ * statement afresh, which costs more than running most of them; Kysely writes the same SQL for the same query, so a
+ * page's statements are prepared once per process. The least recently used statement goes first when the cache is full.
+ */
+export function cachedStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement) statements.delete(text);
+      else {
+        statement = sqlite.prepare(text);
+        if (statements.size >= size) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(text, statement);
+      return statement;
+    },
+  };
+}
+
 /** `log` hears every statement: the dashboard benchmark and its test count them. */
 export async function openDatabase(options: DatabaseOptions, log?: (event: LogEvent) => void): Promise<OpenDatabase> {
   let db: Kysely<Database>;
   if (options.kind === 'sqlite') {
     const sqlite = openSqlite(options.file);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }), log });
   } else {
     const pool = new Pool({ connectionString: options.url, max: 10, ...options.pool });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });

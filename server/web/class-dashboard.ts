@@ -54,11 +54,17 @@ const MINUTE = 60_000;
 // Not toLocaleString: a grid of 500 learners formats thousands of times, and Intl is slow at that.
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "14:05 UTC" today, "3 Mar 14:05 UTC" before: the grid's cells are narrow, and UTC is the same for everyone in a call. */
+/**
+ * "14:05 UTC" today, "3 Mar 14:05 UTC" before: the grid's cells are narrow, and UTC is the same for everyone in a call.
+ * Stored times are ISO strings in UTC, so the hours and the day are read off the string; only older days need a Date.
+ */
+let today = { at: NaN, day: '' };
 export function shortTime(iso: string, now: Date): string {
+  const hm = iso.slice(11, 16);
+  // The grid formats thousands of times with the same `now`: its day is worked out once.
+  if (today.at !== now.getTime()) today = { at: now.getTime(), day: now.toISOString().slice(0, 10) };
+  if (iso.slice(0, 10) === today.day) return hm;
   const d = new Date(iso);
-  const hm = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
-  if (d.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)) return hm;
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${hm}`;
 }
 
@@ -74,13 +80,18 @@ export function cellView(stepId: string, cell: GridCell | undefined, now: Date):
   return { stepId, state: cell.status, text: `✗ ${cell.attemptsCount}`, words: `${verb} after ${tries}${cell.failingLabel ? `: ${cell.failingLabel}` : ''}`, skipped };
 }
 
+// The grid, needs-help and the funnel each group the same cells by learner; the grouping is kept per cells array.
+const grouped = new WeakMap<GridCell[], Map<string, Map<string, GridCell>>>();
 const byLearner = (cells: GridCell[]) => {
+  const known = grouped.get(cells);
+  if (known) return known;
   const map = new Map<string, Map<string, GridCell>>();
   for (const c of cells) {
     let steps = map.get(c.userId);
     if (!steps) map.set(c.userId, (steps = new Map()));
     steps.set(c.stepId, c);
   }
+  grouped.set(cells, map);
   return map;
 };
 
@@ -94,7 +105,9 @@ export function learnerRow(lab: Lab, member: Member, cells: Map<string, GridCell
   return { userId: member.userId, name: member.name, email: member.email, passed, lastActivity, cells: lab.steps.map((s) => cellView(s.id, cells?.get(s.id), now)) };
 }
 
-const byName = (a: GridRow, b: GridRow) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.userId.localeCompare(b.userId);
+// One collator for every comparison: localeCompare with options builds one per call, which dominates a sort of 500 rows.
+const collator = new Intl.Collator('en', { sensitivity: 'base' });
+const byName = (a: GridRow, b: GridRow) => collator.compare(a.name, b.name) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 
 export function gridRows(lab: Lab, members: Member[], cells: GridCell[], now: Date, options: { sort?: GridSort; filter?: string } = {}): GridRow[] {
   const steps = byLearner(cells);
@@ -125,20 +138,20 @@ export function needsHelp(lab: Lab, members: Member[], cells: GridCell[], now: D
   const entries: (HelpEntry & { since: number })[] = [];
   for (const m of members) {
     const steps = all.get(m.userId) ?? new Map<string, GridCell>();
+    const current = lab.steps.findIndex((s) => steps.get(s.id)?.status !== 'passed');
     lab.steps.forEach((step, index) => {
       const cell = steps.get(step.id);
       if (cell?.status === 'passed') return;
       const reasons: string[] = [];
       if (cell?.status === 'failed' && cell.attemptsCount >= HELP_FAILURES) reasons.push(`failed ${cell.attemptsCount} times`);
-      const current = lab.steps.findIndex((s) => steps.get(s.id)?.status !== 'passed') === index;
-      const start = current ? stepStart(lab, index, steps) : undefined;
+      const start = current === index ? stepStart(lab, index, steps) : undefined;
       const minutes = start ? Math.floor((now.getTime() - new Date(start).getTime()) / MINUTE) : 0;
       if (minutes > HELP_MINUTES) reasons.push(`on it for ${minutes} minutes`);
       if (reasons.length === 0) return;
       entries.push({ userId: m.userId, name: m.name, stepId: step.id, stepNumber: step.number, stepTitle: step.title, reasons, failingLabel: cell?.failingLabel ?? null, since: start ? new Date(start).getTime() : now.getTime() });
     });
   }
-  return entries.sort((a, b) => a.since - b.since || a.name.localeCompare(b.name)).map(({ since: _since, ...entry }) => entry);
+  return entries.sort((a, b) => a.since - b.since || collator.compare(a.name, b.name)).map(({ since: _since, ...entry }) => entry);
 }
 
 export function median(values: number[]): number | null {
@@ -149,19 +162,26 @@ export function median(values: number[]): number | null {
 }
 
 export function funnel(lab: Lab, cells: GridCell[]): FunnelStep[] {
-  const all = [...byLearner(cells).values()];
-  return lab.steps.map((step, index) => {
-    const durations: number[] = [];
-    let passed = 0;
-    for (const steps of all) {
+  const passed = lab.steps.map(() => 0);
+  const durations: number[][] = lab.steps.map(() => []);
+  // One pass per learner along the steps, each time parsed once: the same start as stepStart (the previous step's pass
+  // when it came first, else the first check of this one), for a class of hundreds of learners.
+  for (const steps of byLearner(cells).values()) {
+    let previousPass: number | null = null;
+    lab.steps.forEach((step, index) => {
       const cell = steps.get(step.id);
-      if (cell?.status !== 'passed' || !cell.passedAt) continue;
-      passed += 1;
-      const start = stepStart(lab, index, steps);
-      if (start) durations.push(Math.max(0, new Date(cell.passedAt).getTime() - new Date(start).getTime()) / MINUTE);
-    }
-    const m = median(durations);
-    return { stepId: step.id, number: step.number, title: step.title, passed, medianMinutes: m === null ? null : Math.round(m * 10) / 10 };
+      const passedAt = cell?.status === 'passed' && cell.passedAt ? Date.parse(cell.passedAt) : null;
+      if (cell && passedAt !== null) {
+        passed[index] += 1;
+        const start = previousPass !== null && previousPass <= passedAt ? previousPass : Date.parse(cell.firstAttemptAt);
+        if (!Number.isNaN(start)) durations[index].push(Math.max(0, passedAt - start) / MINUTE);
+      }
+      previousPass = passedAt;
+    });
+  }
+  return lab.steps.map((step, index) => {
+    const m = median(durations[index]);
+    return { stepId: step.id, number: step.number, title: step.title, passed: passed[index], medianMinutes: m === null ? null : Math.round(m * 10) / 10 };
   });
 }
 
@@ -196,13 +216,18 @@ export function funnelChart(steps: FunnelStep[], learners: number): FunnelChart 
 export interface GridQuery {
   sort: GridSort;
   filter: string;
+  /** Every learner who needs help, not only the HELP_SHOWN stuck longest. */
+  allHelp: boolean;
 }
+
+/** Needs help lists this many, the longest stuck first, with a link to the rest: nobody helps 300 learners at once. */
+export const HELP_SHOWN = 25;
 
 /** The grid's sort and filter from the query string; anything unknown is the default, never an error. */
 export function gridQuery(query: Record<string, unknown>): GridQuery {
   const sort = SORTS.find((s) => s === query.sort) ?? 'name';
   const filter = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
-  return { sort, filter };
+  return { sort, filter, allHelp: query.help === 'all' };
 }
 
 /** Everything the class page shows about progress, from two queries whatever the class's size: its learners and their step rows. */
@@ -214,6 +239,7 @@ export async function classDashboard(store: Store, cls: ClassInfo, lab: Lab, que
     grid: gridRows(lab, members, cells, now, query),
     query,
     help: needsHelp(lab, members, cells, now),
+    helpShown: query.allHelp ? Infinity : HELP_SHOWN,
     helpFailures: HELP_FAILURES,
     helpMinutes: HELP_MINUTES,
     funnel: steps,

@@ -112,6 +112,29 @@ describe('class grid', () => {
     expect(help).not.toContain('Cy Cole');
   });
 
+  it('needs help lists the 25 stuck longest, with a link to all of them that keeps the sort and filter', async () => {
+    const now = Date.now();
+    const instructor = await makeUser(store, 'instructor');
+    const cls = await store.classes.create({ name: 'Big class', labId: LAB_ID, instructorId: instructor.id });
+    // 30 learners each failing step 1 three times, the first of them stuck longest.
+    for (let i = 0; i < 30; i++) {
+      const u = await makeUser(store, 'learner', `Stuck ${String(i).padStart(2, '0')}`);
+      await store.classes.enroll(cls.id, u.id);
+      for (let f = 0; f < 3; f++) await record(u, STEPS[0], false, new Date(now - (10 - i / 10) * MIN + f * 1000));
+    }
+    const agent = await signedIn(app, instructor);
+    const listed = (text: string) => [.../<section class="needs-help"[\s\S]*?<\/section>/.exec(text)![0].matchAll(/">(Stuck \d\d)<\/a>/g)].map((m) => m[1]);
+    const page = await agent.get(`/classes/${cls.id}?sort=progress&q=stuck`).expect(200);
+    expect(page.text).toContain('Needs help (30)');
+    expect(listed(page.text)).toEqual(Array.from({ length: 25 }, (_, i) => `Stuck ${String(i).padStart(2, '0')}`));
+    expect(page.text).toContain(`<a href="/classes/${cls.id}?help=all&amp;sort=progress&amp;q=stuck#help-heading">Show all 30 who need help</a>`);
+    const all = await agent.get(`/classes/${cls.id}?help=all&sort=progress&q=stuck`).expect(200);
+    expect(listed(all.text)).toHaveLength(30);
+    expect(all.text).not.toContain('Show all 30');
+    // The grid's own form keeps the whole list open when the instructor sorts or filters.
+    expect(all.text).toContain('<input type="hidden" name="help" value="all">');
+  });
+
   it('funnel: learners who passed each step and the median minutes, as an SVG with a title and a table beside it', async () => {
     const now = new Date();
     const { instructor, cls, bob } = await classOfThree(now);

@@ -53,6 +53,20 @@ describe('learner page', () => {
     expect(res.text).not.toContain('Completion report');
   });
 
+  it('ends with the button that removes the learner from the class (after a confirmation), but not in an archived class', async () => {
+    const { instructor, learner, cls } = await classWithLearner();
+    const agent = await signedIn(ctx.app, instructor);
+    const url = `/classes/${cls.id}/learners/${learner.id}`;
+    const page = await agent.get(url).expect(200);
+    expect(page.text).toMatch(new RegExp(`<form class="form" method="post" action="${url}/remove">\\s*<input type="hidden" name="_csrf" value="[^"]+">`));
+    expect(page.text).toContain('Remove from this class…');
+    // The class page no longer lists a form per learner: the grid links to the learner, whose page has the button.
+    const classPage = await agent.get(`/classes/${cls.id}`).expect(200);
+    expect(classPage.text).not.toContain(`${url}/remove`);
+    await ctx.store.classes.setArchived(cls.id, true);
+    expect((await agent.get(url).expect(200)).text).not.toContain(`${url}/remove`);
+  });
+
   it('another instructor gets 404, a learner 403, an anonymous visitor the sign-in page; nothing of the learner shows', async () => {
     const { learner, cls } = await classWithLearner();
     await ctx.store.reflections.save({ userId: learner.id, labId: LAB, stepId: 'ping', promptId: 'first-ping-failed', text: 'A private thought.' });
