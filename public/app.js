@@ -73,6 +73,9 @@
         if (status) status.textContent = result.ok ? '' : errorText(result.body, 'The check did not run.');
         if (!result.ok) return;
         if (panel) panel.innerHTML = result.body.html;
+        // "Your network" redrawn from the check just made (Verilab's own markup, like the result above).
+        var network = document.querySelector('.your-network-body');
+        if (network && result.body.networkHtml) network.innerHTML = result.body.networkHtml;
         var link = document.querySelector('.step-list a[href$="/steps/' + stepId + '"]');
         var item = link && link.parentNode;
         if (item) {
@@ -89,5 +92,9 @@
         if (spinner) spinner.hidden = true;
       });
     });
+  });
+
+  document.querySelectorAll('[data-print]').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
   });
 })();

@@ -23,6 +23,9 @@ import { sandboxConnectRouter, sandboxLostNotice, skipRouter, skipStatusLocals }
 import type { ShellService } from './sandbox/shell';
 import { shellAvailability, shellFilesRouter, shellRouter } from './web/shell-router';
 import { csrf, loadSession, requireUser, securityHeaders } from './web/security';
+import { loadLabReports } from './reports/lab-report';
+import { ReportService } from './reports/service';
+import { reportRouter, sharedReportRouter } from './web/report-router';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -34,6 +37,8 @@ export interface AppDeps {
   checks: CheckRegistry;
   aws: AwsSessions;
   engine: VerifyEngine;
+  /** Writes and keeps completion reports; main.ts gives the engine the same one, so a final pass writes the report. */
+  reports?: ReportService;
   /** Sandbox mode only: the learners' accounts, the signing proxy in front of moto, and whether shells can run. */
   sandbox?: {
     accounts: Sandbox;
@@ -101,7 +106,8 @@ export function buildApp(deps: AppDeps): Express {
 
   // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min, signupRateLimitPerHour: config.signupRateLimitPerHour }));
-  const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox) });
+  const reports = deps.reports ?? reportService({ store, labs, mode: config.mode, logger: deps.logger });
+  const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox), labReports: reports.labReports });
   if (solutions) app.use('/labs/:labId/steps/:stepId', skipStatusLocals(solutions));
   app.use(lab.pages);
   app.use(shellFilesRouter());
@@ -118,9 +124,16 @@ export function buildApp(deps: AppDeps): Express {
   // In AWS mode /shell explains that AWS CloudShell is the shell to use.
   app.use('/shell', requireUser, shellRouter({ shell: sandbox?.shell, mode: config.mode }));
   app.use('/classes', requireUser, classRouter({ labs, store, publicUrl: config.publicUrl }));
+  app.use('/reports', requireUser, reportRouter({ store, labs, reports, engine: deps.engine, publicUrl: config.publicUrl }));
+  app.use('/r', sharedReportRouter({ store, publicUrl: config.publicUrl }));
   app.use('/join', requireUser, joinRouter({ labs, store }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** The report service over the labs' report modules: one for the engine (a final pass writes the report) and the pages. */
+export function reportService(deps: { store: Store; labs: LabCatalog; mode: 'aws' | 'sandbox'; logger: Logger }): ReportService {
+  return new ReportService({ ...deps, labReports: loadLabReports(deps.labs) });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http, { type Server } from 'node:http';
 import path from 'node:path';
-import { buildApp } from './app';
+import { buildApp, reportService } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { LabLoadError, loadLabs } from './labs/loader';
 import { loadCheckRegistry } from './labs/registry';
@@ -104,8 +104,10 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
     throw err;
   }
   const aws = sandbox?.aws ?? new AwsSessions(awsSettings(config));
-  const engine = new VerifyEngine({ labs, checks, store, aws, accounts: sandbox?.accounts.accounts(), logger, rateLimitMs: config.checkRateLimitSeconds * 1000 });
+  const reports = reportService({ store, labs, mode: config.mode, logger });
+  const engine = new VerifyEngine({ labs, checks, store, aws, accounts: sandbox?.accounts.accounts(), logger, rateLimitMs: config.checkRateLimitSeconds * 1000, reports });
   const app = buildApp({
+    reports,
     config,
     logger,
     labs,

@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseOptions } from './db';
 import { localProgressEvents, postgresProgressEvents, progressChannel, type ProgressEvents } from './events';
 import { progressRepo } from './progress';
 import { reflectionsRepo } from './reflections';
+import { reportsRepo } from './reports';
 import { sandboxAccountsRepo } from './sandbox-accounts';
 import { sandboxQueriesRepo } from './sandbox-queries';
 import { sessionsRepo, usersRepo } from './users';
@@ -25,6 +26,7 @@ export interface Store {
   connections: ReturnType<typeof connectionsRepo>;
   progress: ReturnType<typeof progressRepo>;
   reflections: ReturnType<typeof reflectionsRepo>;
+  reports: ReturnType<typeof reportsRepo>;
   sandboxAccounts: ReturnType<typeof sandboxAccountsRepo>;
   sandboxQueries: ReturnType<typeof sandboxQueriesRepo>;
   /** Answers only when the database does. */
@@ -49,6 +51,7 @@ export async function openStore(options: DatabaseOptions, opts: { log?: (event: 
     connections: connectionsRepo(db),
     progress: progressRepo(db),
     reflections: reflectionsRepo(db),
+    reports: reportsRepo(db),
     sandboxAccounts: sandboxAccountsRepo(db),
     sandboxQueries: sandboxQueriesRepo(db),
     async ping() {

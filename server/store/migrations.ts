@@ -165,4 +165,19 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('class_instructors_user_idx').on('class_instructors').column('user_id').execute();
     },
   },
+  '0006_reports': {
+    async up(db: Kysely<unknown>) {
+      // A learner's completion report per lab: the document as generated (JSON), and its share link while shared.
+      await db.schema
+        .createTable('reports')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('lab_id', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('generated_at', 'text', (c) => c.notNull())
+        .addColumn('share_token', 'text', (c) => c.unique())
+        .addColumn('shared_at', 'text')
+        .addPrimaryKeyConstraint('reports_pk', ['user_id', 'lab_id'])
+        .execute();
+    },
+  },
 };

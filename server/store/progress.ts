@@ -1,6 +1,6 @@
 // Step progress and the attempts behind it: every check is stored with its full result and duration.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { CheckLine } from '../labs/check-types';
 import type { Database, StepStatus } from './schema';
 
@@ -49,6 +49,19 @@ const toProgress = (r: ProgressRow): StepProgress => ({
   latestEvidence: JSON.parse(r.latest_evidence) as Record<string, unknown>,
   updatedAt: r.updated_at,
   skippedAt: r.skipped_at ?? null,
+});
+
+const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({
+  id: r.id,
+  userId: r.user_id,
+  labId: r.lab_id,
+  stepId: r.step_id,
+  status: r.status as Attempt['status'],
+  checks: JSON.parse(r.checks) as CheckLine[],
+  evidence: JSON.parse(r.evidence) as Record<string, unknown>,
+  durationMs: Number(r.duration_ms),
+  createdAt: r.created_at,
+  skipped: Number(r.skipped) === 1,
 });
 
 export function progressRepo(db: Kysely<Database>) {
@@ -155,22 +168,28 @@ export function progressRepo(db: Kysely<Database>) {
       return times.length ? new Date(Math.min(...times)) : undefined;
     },
 
+    /** The latest passing attempt of each step the learner passed, by step id: what the completion report is built from. */
+    async latestPasses(userId: string, labId: string): Promise<Map<string, Attempt>> {
+      const passed = await db.selectFrom('attempts').select(['step_id', (eb) => eb.fn.max('created_at').as('at')]).where('user_id', '=', userId).where('lab_id', '=', labId).where('status', '=', 'passed').groupBy('step_id').execute();
+      const byStep = new Map<string, Attempt>();
+      for (const { step_id, at } of passed) {
+        const row = await db.selectFrom('attempts').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId).where('step_id', '=', step_id).where('status', '=', 'passed').where('created_at', '=', String(at)).executeTakeFirst();
+        if (row) byStep.set(step_id, toAttempt(row));
+      }
+      return byStep;
+    },
+
+    /** When each of the learner's checks in the lab ran, oldest first: the report's time taken. */
+    async attemptTimes(userId: string, labId: string): Promise<string[]> {
+      const rows = await db.selectFrom('attempts').select('created_at').where('user_id', '=', userId).where('lab_id', '=', labId).orderBy('created_at').execute();
+      return rows.map((r) => r.created_at);
+    },
+
     async attempts(userId: string, labId: string, limit = 100, stepId?: string): Promise<Attempt[]> {
       let query = db.selectFrom('attempts').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId);
       if (stepId) query = query.where('step_id', '=', stepId);
       const rows = await query.orderBy('created_at', 'desc').limit(limit).execute();
-      return rows.map((r) => ({
-        id: r.id,
-        userId: r.user_id,
-        labId: r.lab_id,
-        stepId: r.step_id,
-        status: r.status as Attempt['status'],
-        checks: JSON.parse(r.checks) as CheckLine[],
-        evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-        durationMs: Number(r.duration_ms),
-        createdAt: r.created_at,
-        skipped: Number(r.skipped) === 1,
-      }));
+      return rows.map(toAttempt);
     },
 
     /**

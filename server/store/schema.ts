@@ -141,6 +141,18 @@ export interface SandboxQueriesTable {
   expires_at: string;
 }
 
+/** A learner's completion report for a lab, as generated; shared while share_token is set. */
+export interface ReportsTable {
+  user_id: string;
+  lab_id: string;
+  /** JSON: the Report (server/reports/types.ts). */
+  model: string;
+  generated_at: string;
+  /** The unguessable part of the public link /r/:token; null when not shared (or revoked). */
+  share_token: string | null;
+  shared_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -153,4 +165,5 @@ export interface Database {
   reflections: ReflectionsTable;
   sandbox_accounts: SandboxAccountsTable;
   sandbox_queries: SandboxQueriesTable;
+  reports: ReportsTable;
 }

@@ -73,6 +73,8 @@ export interface EngineDeps {
   logger: Logger;
   rateLimitMs: number;
   now?: () => Date;
+  /** Writes the completion report when a check passes the lab's last open step. */
+  reports?: { finished(userId: string, labId: string): Promise<boolean>; generate(user: User, labId: string, aws: AwsClients): Promise<unknown> };
 }
 
 /** A step's status from its result: passed, failed when any line failed, unknown when only "could not check" remains. */
@@ -193,8 +195,28 @@ export class VerifyEngine {
       outcomes.push({ stepId, status, result, progress });
     }
     await this.deps.store.events.publish({ userId: user.id, labId: lab.id, at: now.toISOString() });
+    await this.reportIfFinished(user, lab, aws, outcomes, now);
     this.deps.logger.info({ user: user.id, lab: lab.id, steps, durationMs, calls: stats.calls, rounds: stats.rounds, passed: outcomes.filter((o) => o.status === 'passed').map((o) => o.stepId) }, 'checked');
     return { labId: lab.id, accountId: aws.accountId, region: aws.region, outcomes, durationMs, stats, openEarlier: await this.openEarlier(user.id, lab, steps) };
+  }
+
+  /**
+   * The lab's last open step passed in this run: the report is written now, with the clients already at hand. A report
+   * that cannot be written does not undo the pass; the learner can write it from the report page.
+   */
+  private async reportIfFinished(user: User, lab: Lab, aws: AwsClients, outcomes: StepOutcome[], now: Date): Promise<void> {
+    const reports = this.deps.reports;
+    if (!reports || !outcomes.some((o) => o.status === 'passed' && o.progress.passedAt === now.toISOString())) return;
+    try {
+      if (await reports.finished(user.id, lab.id)) await reports.generate(user, lab.id, aws);
+    } catch (err) {
+      this.deps.logger.warn({ user: user.id, lab: lab.id, error: (err as Error).message }, 'report not written');
+    }
+  }
+
+  /** Clients in the learner's account for something other than a check (regenerating a report), rate-limited like one. */
+  accountClients(user: User): Promise<AwsClients> {
+    return this.learnerClients(user);
   }
 
   /** One check per learner per interval, across processes (the last stored attempt) and within one (the last start). */

@@ -11,6 +11,7 @@ import { classDashboard, gridQuery } from './class-dashboard';
 import { classSettingsRouter, SETTINGS_MESSAGES } from './class-settings-router';
 import { ClassLive } from './class-live';
 import { respond } from './respond';
+import { REPORT_PAGE_MESSAGES, reportLocals } from './report-router';
 import { rateLimitBy, requireInstructor, userOrAddress } from './security';
 
 export const CLASS_MESSAGES = {
@@ -121,6 +122,16 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     return respond(req, res, { json: () => res.json({ classId: cls.id, allowSkip }), html: () => res.redirect(303, `/classes/${cls.id}?saved=skip#skip`) });
   });
 
+  // A learner's completion report, for the class's instructors: as the learner sees it, read-only.
+  router.get('/:classId/learners/:userId/report', async (req, res) => {
+    const cls = await ownClass(req);
+    const learnerId = String(req.params.userId);
+    if (!UUID.test(learnerId) || !(await store.classes.isMember(cls.id, learnerId))) throw new NotFoundError('LEARNER_NOT_IN_CLASS', CLASS_MESSAGES.LEARNER_NOT_IN_CLASS);
+    const stored = await store.reports.get(learnerId, cls.labId);
+    if (!stored) throw new NotFoundError('REPORT_NOT_FOUND', REPORT_PAGE_MESSAGES.NO_REPORT);
+    res.render('report-instructor', { title: `Report · ${stored.report.learnerName}`, cls, learnerId, ...reportLocals(stored.report) });
+  });
+
   router.get('/:classId/learners/:userId', async (req, res) => {
     const cls = await ownClass(req);
     const learnerId = String(req.params.userId);
@@ -133,8 +144,8 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
       store.reflections.forLearner(learner.id, lab.id),
       store.progress.attempts(learner.id, lab.id, LEARNER_PAGE_ATTEMPTS),
     ]);
-    // Issue 12 brings completion reports; until then there is none to show, and the page's report hook renders nothing.
-    const report = undefined;
+    const stored = await store.reports.get(learner.id, lab.id);
+    const report = stored && { href: `/classes/${cls.id}/learners/${learner.id}/report`, title: `Completion report, written ${stored.generatedAt.slice(0, 10)}` };
     res.render('learner', { title: `${learner.name} · ${cls.name}`, cls, lab, learner, progress, reflections, attempts, attemptsCapped: attempts.length === LEARNER_PAGE_ATTEMPTS, report });
   });
 

@@ -12,6 +12,8 @@ import type { StepStatus } from '../store/schema';
 import type { CheckRun, CleanupRun, VerifyEngine } from '../verify/engine';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
 import { respond } from './respond';
+import type { LabReports } from '../reports/lab-report';
+import { yourNetwork } from '../reports/your-network';
 
 export const REFLECTION_MAX = 2000;
 const reflectionSchema = z.object({ text: plainText('Your answer', REFLECTION_MAX, { multiline: true }) });
@@ -23,6 +25,8 @@ interface Deps {
   engine: VerifyEngine;
   /** In sandbox mode every learner has an account to check: there is nothing to connect. */
   sandboxMode?: boolean;
+  /** The labs' report modules: "Your network" on the step pages is drawn from them. */
+  labReports?: LabReports;
 }
 
 function findLab(labs: LabCatalog, req: Request): Lab {
@@ -51,14 +55,20 @@ function renderToString(res: Response, view: string, locals: Record<string, unkn
  * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
  * reflections, mounted at /labs behind requireUser.
  */
-export function labRouters({ labs, store, checks, engine, sandboxMode = false }: Deps): { pages: Router; learner: Router } {
+export function labRouters({ labs, store, checks, engine, sandboxMode = false, labReports }: Deps): { pages: Router; learner: Router } {
   const pages = Router();
   const learner = Router();
 
   async function progressMap(req: Request, lab: Lab): Promise<Record<string, StepStatus>> {
-    if (!req.user) return {};
+    return (await progressAndNetwork(req, lab)).progress;
+  }
+
+  /** The learner's status per step, and "Your network" drawn from the evidence of their latest check of each step. */
+  async function progressAndNetwork(req: Request, lab: Lab): Promise<{ progress: Record<string, StepStatus>; network?: { svg: string; text: string } }> {
+    if (!req.user) return { progress: {} };
     const rows = await store.progress.forLearner(req.user.id, lab.id);
-    return Object.fromEntries(rows.map((r) => [r.stepId, r.status]));
+    const progress: Record<string, StepStatus> = Object.fromEntries(rows.map((r) => [r.stepId, r.status]));
+    return { progress, network: yourNetwork(lab, labReports?.get(lab.id), rows) };
   }
 
   interface StepPageState {
@@ -70,8 +80,8 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false }:
 
   async function stepLocals(req: Request, lab: Lab, step: Step, state: StepPageState = {}) {
     const user = req.user;
-    const [progress, reflections, attempts, connection] = await Promise.all([
-      progressMap(req, lab),
+    const [{ progress, network }, reflections, attempts, connection] = await Promise.all([
+      progressAndNetwork(req, lab),
       user ? store.reflections.forLearner(user.id, lab.id, step.id) : Promise.resolve([]),
       user ? store.progress.attempts(user.id, lab.id, 1, step.id) : Promise.resolve([] as Attempt[]),
       user ? store.connections.get(user.id) : Promise.resolve(undefined),
@@ -90,6 +100,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false }:
       connected: sandboxMode || Boolean(connection?.roleArn),
       attempt: attempts[0],
       openEarlier: openEarlierFrom(lab, step, progress),
+      network,
       checkError: state.checkError,
       previous: lab.steps[step.number - 2],
       next: lab.steps[step.number],
@@ -172,6 +183,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false }:
           checks: outcome.result.checks,
           openEarlier: run.openEarlier[step.id],
           html: await renderToString(res, 'partials/check-result', locals),
+          networkHtml: locals.network ? await renderToString(res, 'partials/your-network-body', locals) : undefined,
         });
       },
     });
