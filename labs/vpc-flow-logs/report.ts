@@ -7,7 +7,7 @@ import { SIDES } from './lab-model';
 interface VpcEv { vpcId?: string; cidr?: string }
 interface SubnetEv { subnetId?: string; cidr?: string; routeTableId?: string; internetGatewayId?: string }
 interface InstanceEv { instanceId?: string; state?: string; subnetId?: string; privateIp?: string; publicIp?: string; securityGroupIds?: string[] }
-interface RecordEv { src: string | null; dst: string | null; protocol: number | null; action: string | null; packets: number | null }
+interface RecordEv { src: string | null; dst: string | null; protocol: number | null; action: string | null; packets: number | null; start: number | null; end: number | null }
 interface FlowLogEv { flowLogId?: string; trafficType?: string; logDestinationType?: string; deliverLogsPermissionArn?: string; flowLogStatus?: string; deliverLogsStatus?: string; maxAggregationInterval?: number }
 interface RouteEv { vpc?: string; routeTableId?: string; destination?: string; target?: string }
 
@@ -44,11 +44,10 @@ function instanceSentence(e: StepEvidence, side: 'A' | 'B'): string[] {
   const i = instanceOf(e, side);
   if (!i?.instanceId) return [];
   const label = side === 'A' ? 'Instance 1' : 'Instance 2';
-  const state = i.state ? `, ${i.state},` : '';
   const where = i.subnetId ? ` in subnet ${i.subnetId}` : '';
   const ips = [i.privateIp && `private IP ${i.privateIp}`, i.publicIp && `public IP ${i.publicIp}`].filter(Boolean).join(' and ');
   const groups = i.securityGroupIds?.length ? `; security group${i.securityGroupIds.length === 1 ? '' : 's'} ${i.securityGroupIds.join(', ')}` : '';
-  return [`${label} (${i.instanceId})${state} runs${where}${ips ? ` with ${ips}` : ''}${groups}.`];
+  return [`${label} (${i.instanceId}) is ${i.state ?? 'running'}${where}${ips ? ` with ${ips}` : ''}${groups}.`];
 }
 
 function pingSentences(e: StepEvidence, stepId: 'ping' | 'routes'): string[] {
@@ -62,15 +61,20 @@ function pingSentences(e: StepEvidence, stepId: 'ping' | 'routes'): string[] {
   const from = groups ? ` in ${groups}` : '';
   const out: string[] = [];
   const toPrivate = between(a.privateIp, b.privateIp);
-  const backPrivate = between(b.privateIp, a.privateIp);
+  const backPrivate = between(b.privateIp, a.privateIp).filter((r) => r.action === 'ACCEPT');
+  // A request is answered when an accepted reply was recorded in an overlapping window (as the checks pair them).
+  const overlaps = (q: RecordEv, r: RecordEv) => q.start === null || q.end === null || r.start === null || r.end === null || (r.start <= q.end && r.end >= q.start);
+  const answered = toPrivate.filter((q) => backPrivate.some((r) => overlaps(q, r)));
   if (stepId === 'ping') {
-    const requests = toPrivate.reduce((n, r) => n + (r.packets ?? 0), 0);
-    out.push(`Instance 1 (${a.privateIp}) pinged instance 2's private IP ${b.privateIp}: the flow log recorded ${plural(toPrivate.length, 'record')} of the requests (${plural(requests, 'packet')})${from}, and VPC 1 had no route to VPC 2, so no reply came back.`);
+    const unanswered = toPrivate.filter((q) => !answered.includes(q));
+    const requests = unanswered.reduce((n, r) => n + (r.packets ?? 0), 0);
+    out.push(`Instance 1 (${a.privateIp}) pinged instance 2's private IP ${b.privateIp} and no reply came back: VPC 1 had no route to VPC 2. The flow log has ${plural(unanswered.length, 'record')} of those requests (${plural(requests, 'packet')})${from}.`);
     const toPublic = between(a.privateIp, b.publicIp);
     const backPublic = between(b.publicIp, a.privateIp);
     if (b.publicIp) out.push(`It then pinged instance 2's public IP ${b.publicIp} over the internet: ${plural(toPublic.length, 'record')} of requests and ${plural(backPublic.length, 'record')} of replies.`);
   } else {
-    out.push(`With the peering routes in place, instance 1 pinged ${b.privateIp} again: ${plural(toPrivate.length, 'record')} of requests and ${plural(backPrivate.length, 'record')} of replies${from} show the ping crossing the peering connection both ways.`);
+    const replies = backPrivate.filter((r) => answered.some((q) => overlaps(q, r)));
+    out.push(`With the peering routes in place, instance 1 pinged ${b.privateIp} again: ${plural(answered.length, 'record')} of requests and ${plural(replies.length, 'record')} of replies${from} show the ping crossing the peering connection both ways.`);
   }
   return out;
 }
@@ -79,14 +83,15 @@ const sentences: Record<string, (e: StepEvidence) => string[]> = {
   vpcs: (e) => [...vpcSentence(e, 'A'), ...vpcSentence(e, 'B')],
   instances: (e) => {
     const rule = obj<{ groupId?: string; rule?: string; source?: string }>(e.instances?.icmpRule);
-    const allow = rule?.groupId ? [`Instance 2's security group ${rule.groupId} allows ${rule.rule ?? 'ICMP'} from ${rule.source ?? 'instance 1'}.`] : [];
+    // The rule's words already say where from ("all ICMP from 0.0.0.0/0").
+    const allow = rule?.groupId ? [`Instance 2's security group ${rule.groupId} allows ${rule.rule ?? `ICMP from ${rule.source ?? 'instance 1'}`}.`] : [];
     return [...instanceSentence(e, 'A'), ...instanceSentence(e, 'B'), ...allow];
   },
   'flow-logs': (e) => {
     const group = obj<{ logGroupName?: string; arn?: string; createdAt?: string }>(e['flow-logs']?.logGroup);
     if (!group?.logGroupName) return [];
-    const created = group.createdAt ? `, created ${group.createdAt.replace('T', ' ').slice(0, 16)} UTC` : '';
-    return [`CloudWatch Logs log group ${group.logGroupName}${group.arn ? ` (${group.arn})` : ''}${created}, receives VPC 1's flow logs.`];
+    const created = group.createdAt ? `, created ${group.createdAt.replace('T', ' ').slice(0, 16)} UTC,` : '';
+    return [`CloudWatch Logs log group ${group.logGroupName}${group.arn ? ` (${group.arn})` : ''}${created} receives VPC 1's flow logs.`];
   },
   'iam-role': (e) => {
     const step = e['iam-role'] ?? {};
@@ -118,7 +123,8 @@ const sentences: Record<string, (e: StepEvidence) => string[]> = {
     const q = obj<{ queryString?: string; logGroupName?: string; status?: string; createdAt?: string }>(e.insights?.query);
     if (!q?.queryString) return [];
     const when = q.createdAt ? ` at ${q.createdAt.replace('T', ' ').slice(0, 16)} UTC` : '';
-    return [`A Logs Insights query over ${q.logGroupName ?? text(e.insights?.logGroupName) ?? 'the flow log group'} ran${when} and ${q.status === 'Complete' ? 'completed' : `is ${q.status ?? 'recorded'}`}: ${q.queryString.replace(/\s+/g, ' ').trim()}`];
+    const outcome = q.status === 'Complete' ? 'completed' : q.status === 'Running' || q.status === 'Scheduled' ? 'is still running' : `ended ${(q.status ?? 'unknown').toLowerCase()}`;
+    return [`A Logs Insights query over ${q.logGroupName ?? text(e.insights?.logGroupName) ?? 'the flow log group'} ran${when} and ${outcome}: "${q.queryString.replace(/\s+/g, ' ').trim()}".`];
   },
 };
 

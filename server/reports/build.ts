@@ -75,7 +75,8 @@ function noPicture(): NetworkPicture {
 
 export function buildReport(input: ReportInput): Report {
   const { lab, passes, labReport } = input;
-  const evidence: StepEvidence = Object.fromEntries([...passes].map(([id, p]) => [id, p.evidence]));
+  // In the lab's step order: a part is drawn and described from the earliest step whose evidence has it.
+  const evidence: StepEvidence = Object.fromEntries(lab.steps.filter((s) => passes.has(s.id)).map((s) => [s.id, passes.get(s.id)!.evidence]));
   const answers = (stepId: string, prompts: { id: string; prompt: string }[]): ReportReflection[] =>
     prompts.flatMap((p) => {
       const answer = input.reflections.find((r) => r.stepId === stepId && r.promptId === p.id);

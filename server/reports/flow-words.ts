@@ -133,8 +133,11 @@ export function explainRecords(records: readonly FlowRecord[], hosts: { a: Expla
   const pingAddresses = new Set([a, b, ...(bPublic === undefined ? [] : [bPublic])]);
   const isPing = (r: FlowRecord) => r.protocol === ICMP && pingAddresses.has(r.srcAddr ?? '') && pingAddresses.has(r.dstAddr ?? '');
   const rest = records.filter((r) => r.srcAddr !== null && r.dstAddr !== null && !isPing(r));
-  const isProbe = (r: FlowRecord) => (r.protocol === TCP || r.protocol === UDP) && !isPrivate(r.srcAddr!);
-  const probe = earliest(rest.filter(isProbe));
+  // A probe comes from the internet to a service port; a reply to the instance's own download (from port 443 to a high
+  // port) is not one. A refused probe is the one worth explaining, when there is one.
+  const isProbe = (r: FlowRecord) => (r.protocol === TCP || r.protocol === UDP) && !isPrivate(r.srcAddr!) && r.dstPort !== null && r.dstPort < 1024;
+  const probes = rest.filter(isProbe);
+  const probe = earliest(probes.filter((r) => r.action === 'REJECT')) ?? earliest(probes);
   const other = earliest(rest.filter((r) => !isProbe(r)));
   if (probe) out.push(explained('probe', probe));
   else if (other) out.push(explained('other', other));

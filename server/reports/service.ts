@@ -66,7 +66,7 @@ export class ReportService {
     const lab = this.lab(labId);
     if (!(await this.finished(user.id, lab.id))) throw new AppError(409, 'LAB_NOT_FINISHED', REPORT_MESSAGES.NOT_FINISHED);
     const base = await this.inputs(user, lab);
-    const evidence = Object.fromEntries([...base.passes].map(([id, p]) => [id, p.evidence]));
+    const evidence = Object.fromEntries(lab.steps.filter((s) => base.passes.has(s.id)).map((s) => [s.id, base.passes.get(s.id)!.evidence]));
     const labStartedAt = await this.deps.store.progress.labStartedAt(user.id, lab.id);
     const [records, query] = await Promise.all([this.records(aws, evidence, labStartedAt), this.query(aws, base.labReport?.queryId(evidence), evidence)]);
     const report = buildReport({ ...base, accountId: aws.accountId, region: aws.region, records, query });

@@ -1,6 +1,7 @@
 // Issue 9's "done when", in Chromium against Verilab on its embedded defaults: a new learner does all eight steps of the
 // VPC Flow Logs lab in sandbox mode, typing each step's own solution (as the page shows it) into the cloud shell, the
 // failing ping included, and every Check turns green.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -310,6 +311,11 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     await panel.getByRole('button', { name: 'Connect' }).click();
     await shellReady();
     await expectAllGreen('routes');
+    // "Your network" was redrawn in place by that Check: the peering connection and both routes are drawn, solid.
+    const network = await page.locator('#your-network .your-network-body').innerHTML();
+    expect(network).toMatch(/pcx-\w+/);
+    expect(network).toContain('10.1.0.0/16');
+    expect(network).not.toContain('No peering connection yet');
 
     // Step 8: the Logs Insights query, polled by the solution until it is Complete.
     await openStep('insights');
@@ -330,6 +336,22 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
       expect(await rows.nth(i).getAttribute('class')).toBe('status-passed');
       expect(await rows.nth(i).locator('a').getAttribute('href')).toBe(`/labs/${LAB}/steps/${STEPS[i]}`);
     }
+    // The last pass wrote the completion report: the page, then the PDF the learner downloads.
+    await page.goto(`${base}/reports/${LAB}`);
+    await page.locator('h1', { hasText: 'VPC Monitoring with Flow Logs' }).waitFor();
+    const reportText = await page.locator('article.report').innerText();
+    expect(reportText).toContain('Wanda Wholelab');
+    expect(reportText).toMatch(/VPC 1 \(vpc-\w+, 10\.1\.0\.0\/16\) has public subnet subnet-\w+/);
+    expect(reportText).toMatch(/Peering connection pcx-\w+ .*is active\./);
+    expect(reportText).toMatch(new RegExp(`\\d+\\s+${escapeRegExp(private1)}\\s+${escapeRegExp(private2)}\\s+[\\d,]+`));
+    expect(reportText).toContain('Checked by Verilab against AWS account ••••');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF (A4)' }).click()]);
+    const pdfFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-e2e-report-')), 'report.pdf');
+    await download.saveAs(pdfFile);
+    const pdfText = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
+    expect(pdfText).toContain('Wanda Wholelab');
+    expect(pdfText).toContain('VPC Monitoring with Flow Logs');
+    expect(pdfText).toContain(private1);
     expect(errors).toEqual([]);
     console.log(`whole lab in the browser: ${Math.round((Date.now() - started) / 1000)} s (${timings.join(', ')})`);
   } finally {

@@ -13,6 +13,7 @@ import type { ClassInfo } from '../../../server/store/classes';
 import { createTestContext, csrfToken, labs, makeUser, signedIn, silentLogger, testConfig, TEST_PASSWORD, TEST_SECRET, type TestContext } from '../../helpers/app';
 import { startMoto, type Moto } from '../../helpers/moto';
 import { ACTORS, LAB, MEMBERS, makeWorld, NO_SHELLS, openSocket, routesOf, send, sessionCookie, SHELL_SOCKET_ROUTE, startShellSocket, type Actor, type Member, type World } from '../../helpers/routes';
+import { REPORT_ACCOUNT, storeFixtureReport } from '../../helpers/reports';
 import { createSandboxContext, type SandboxTestContext } from '../../helpers/sandbox';
 
 jest.setTimeout(120_000);
@@ -24,6 +25,9 @@ const SANDBOX_ONLY: Mode[] = ['sandbox'];
 const NO_AWS = 'http://127.0.0.1:9';
 const SECRET_A = 'Learner A reflection: the first ping had no route.';
 const SECRET_B = 'Learner B thinks about CIDR overlap.';
+/** In each learner's completion report (an introduction reflection), to see whose report a page shows. */
+const REPORT_SECRET_A = 'Alice wrote this report reflection.';
+const REPORT_SECRET_B = 'Bob wrote this report reflection.';
 
 let moto: Moto;
 let awsCtx: TestContext;
@@ -40,6 +44,8 @@ beforeAll(async () => {
   for (const w of Object.values(worlds)) {
     await w.store.reflections.save({ userId: w.users.learnerA.id, labId: LAB, stepId: 'ping', promptId: 'first-ping-failed', text: SECRET_A });
     await w.store.reflections.save({ userId: w.users.learnerB.id, labId: LAB, stepId: 'ping', promptId: 'first-ping-failed', text: SECRET_B });
+    await storeFixtureReport(w.store, w.users.learnerA, { intro: { summary: 'Intro.', reflections: [{ prompt: 'Why?', text: REPORT_SECRET_A }] } });
+    await storeFixtureReport(w.store, w.users.learnerB, { intro: { summary: 'Intro.', reflections: [{ prompt: 'Why?', text: REPORT_SECRET_B }] } });
     // A minute ago, so that it does not count against learner A's next check.
     await w.store.progress.recordAttempt({ userId: w.users.learnerA.id, labId: LAB, stepId: 'instances', status: 'passed', checks: [], evidence: {}, durationMs: 5, at: new Date(Date.now() - 60_000) });
   }
@@ -656,6 +662,26 @@ const ROUTES: Record<string, Route> = {
     },
   },
 
+  'GET /classes/:classId/learners/:userId/report': {
+    modes: BOTH,
+    who: 'the class\'s instructors, for learners of that class only',
+    async test(w) {
+      await tryAll(
+        w,
+        {
+          anonymous: toLogin,
+          learnerA: { status: 403, lacks: [REPORT_SECRET_A] },
+          learnerB: { status: 403, lacks: [REPORT_SECRET_A] },
+          instructor: ok({ contains: ['Alice Learner', REPORT_SECRET_A], lacks: [REPORT_SECRET_B] }),
+          otherInstructor: { status: 404, contains: [CLASS_MESSAGES.CLASS_NOT_FOUND], lacks: [REPORT_SECRET_A] },
+        },
+        (a) => send(a, 'GET', `/classes/${w.cls.id}/learners/${w.users.learnerA.id}/report`),
+      );
+      check(await send(w.agents.instructor, 'GET', `/classes/${w.cls.id}/learners/${w.users.learnerB.id}/report`), { status: 404, lacks: [REPORT_SECRET_B] }, 'instructor, learner B');
+      check(await send(w.agents.otherInstructor, 'GET', `/classes/${w.otherCls.id}/learners/${w.users.learnerB.id}/report`), ok({ contains: [REPORT_SECRET_B], lacks: [REPORT_SECRET_A] }), 'other instructor, own learner B');
+    },
+  },
+
   'GET /classes/:classId/export.csv': {
     modes: BOTH,
     who: 'the class\'s instructors only',
@@ -777,6 +803,67 @@ const ROUTES: Record<string, Route> = {
         (a, actor) => send(a, 'POST', '/join', { body: { code: extra.joinCode, userId: w.users.learnerB.id }, json: actor === 'anonymous' || actor.endsWith('nstructor') }),
       );
       expect((await w.store.classes.members(extra.id)).map((m) => m.name).sort()).toEqual(['Alice Learner', 'Bob Learner']);
+    },
+  },
+  'GET /reports/:lab': {
+    modes: BOTH,
+    who: 'any signed-in user: their own report (or progress so far), never anyone else\'s',
+    async test(w) {
+      const progressOnly: Expectation = ok({ contains: ['Progress so far'], lacks: [REPORT_SECRET_A, REPORT_SECRET_B] });
+      await tryAll(
+        w,
+        {
+          anonymous: toLogin,
+          learnerA: ok({ contains: ['Alice Learner', REPORT_SECRET_A], lacks: [REPORT_SECRET_B] }),
+          learnerB: ok({ contains: ['Bob Learner', REPORT_SECRET_B], lacks: [REPORT_SECRET_A] }),
+          instructor: progressOnly,
+          otherInstructor: progressOnly,
+        },
+        (a) => send(a, 'GET', `/reports/${LAB}`),
+      );
+      const noPdf: Expectation = { status: 404, code: 'REPORT_NOT_FOUND' };
+      await tryAll(w, { anonymous: toLogin, learnerA: ok(), learnerB: ok(), instructor: noPdf, otherInstructor: noPdf }, (a) => send(a, 'GET', `/reports/${LAB}.pdf`));
+    },
+  },
+  'POST /reports/:lab/regenerate': {
+    modes: BOTH,
+    who: 'any signed-in user, for their own finished lab',
+    test: (w) => tryAll(w, members(signInFirst, { status: 409, code: 'LAB_NOT_FINISHED' }), (a) => send(a, 'POST', `/reports/${LAB}/regenerate`, { json: true })),
+  },
+  'POST /reports/:lab/share': {
+    modes: BOTH,
+    who: 'any signed-in user with a report, sharing their own',
+    async test(w) {
+      const noReport: Expectation = { status: 404, code: 'REPORT_NOT_FOUND' };
+      await tryAll(w, { anonymous: signInFirst, learnerA: ok({ contains: ['/r/'] }), learnerB: ok({ contains: ['/r/'] }), instructor: noReport, otherInstructor: noReport }, (a) => send(a, 'POST', `/reports/${LAB}/share`, { json: true }));
+      const a = await w.store.reports.get(w.users.learnerA.id, LAB);
+      const b = await w.store.reports.get(w.users.learnerB.id, LAB);
+      expect(a?.shareToken).toBeTruthy();
+      expect(b?.shareToken).not.toBe(a?.shareToken);
+    },
+  },
+  'POST /reports/:lab/share/revoke': {
+    modes: BOTH,
+    who: 'any signed-in user with a report, revoking their own link',
+    async test(w) {
+      const token = await w.store.reports.share(w.users.learnerA.id, LAB);
+      const noReport: Expectation = { status: 404, code: 'REPORT_NOT_FOUND' };
+      // Learner B revokes only their own link: A's still works until A revokes it.
+      check(await send(w.agents.learnerB, 'POST', `/reports/${LAB}/share/revoke`, { json: true }), ok(), 'learner B');
+      expect((await w.store.reports.get(w.users.learnerA.id, LAB))?.shareToken).toBe(token);
+      await tryAll(w, { anonymous: signInFirst, learnerA: ok({ contains: ['"revoked":true'] }), learnerB: ok({ contains: ['"revoked":false'] }), instructor: noReport, otherInstructor: noReport }, (a) => send(a, 'POST', `/reports/${LAB}/share/revoke`, { json: true }));
+      expect((await w.store.reports.get(w.users.learnerA.id, LAB))?.shareToken).toBeNull();
+    },
+  },
+  'GET /r/:token': {
+    modes: BOTH,
+    who: 'everyone with the link: the report without the email, the account masked',
+    async test(w) {
+      const token = await w.store.reports.share(w.users.learnerA.id, LAB);
+      await tryAll(w, everyone(ok({ contains: ['Alice Learner', REPORT_SECRET_A, '••••9012'], lacks: [w.users.learnerA.email, REPORT_ACCOUNT, REPORT_SECRET_B] })), (a) => send(a, 'GET', `/r/${token}`));
+      await tryAll(w, everyone(ok()), (a) => send(a, 'GET', `/r/${token}.pdf`));
+      await w.store.reports.revoke(w.users.learnerA.id, LAB);
+      await tryAll(w, everyone({ status: 404, lacks: [REPORT_SECRET_A] }), (a) => send(a, 'GET', `/r/${token}`));
     },
   },
 };

@@ -10,6 +10,7 @@ import type { User } from '../../../server/store/users';
 import { createTestContext, csrfToken, makeUser, signedIn, TEST_PASSWORD, type TestContext } from '../../helpers/app';
 import { startMoto, type Moto } from '../../helpers/moto';
 import { LAB, makeWorld, NO_SHELLS, openSocket, routesOf, send, sessionCookie, SHELL_SOCKET_ROUTE, startShellSocket, type World } from '../../helpers/routes';
+import { storeFixtureReport } from '../../helpers/reports';
 import { createSandboxContext, type SandboxTestContext } from '../../helpers/sandbox';
 
 jest.setTimeout(120_000);
@@ -33,6 +34,10 @@ beforeAll(async () => {
   sandboxCtx = await createSandboxContext(moto, { CHECK_RATE_LIMIT_SECONDS: '1' });
   worlds.aws = await makeWorld(awsCtx.app, awsCtx.store, 'aws');
   worlds.sandbox = await makeWorld(sandboxCtx.app, sandboxCtx.store, 'sandbox');
+  for (const w of Object.values(worlds)) {
+    await storeFixtureReport(w.store, w.users.learnerA);
+    shareTokens[w.mode] = (await w.store.reports.share(w.users.learnerA.id, LAB))!;
+  }
 });
 afterAll(async () => {
   await sandboxCtx?.close();
@@ -85,8 +90,11 @@ const BAD_SEGMENTS: Record<string, string> = {
 };
 
 /** Valid values for each parameter, in a world; one of them is swapped for a bad one at a time. */
+/** Learner A's report's share link, per mode. */
+const shareTokens = {} as Record<Mode, string>;
+
 function goodParams(w: World): Record<string, string> {
-  return { labId: LAB, stepId: 'vpcs', promptId: 'what-is-vpc', classId: w.cls.id, userId: w.users.learnerA.id, code: w.cls.joinCode, file: 'xterm.js' };
+  return { labId: LAB, lab: LAB, stepId: 'vpcs', promptId: 'what-is-vpc', classId: w.cls.id, userId: w.users.learnerA.id, code: w.cls.joinCode, file: 'xterm.js', token: shareTokens[w.mode] };
 }
 
 function fill(path: string, params: Record<string, string>): string {
@@ -494,6 +502,21 @@ const INPUTS: Record<string, Input> = {
     },
   },
   'GET /classes/:classId/learners/:userId': { modes: BOTH, takes: 'a class id and a learner id', test: (w) => badIds(w, 'GET', '/classes/:classId/learners/:userId', 'instructor', () => 404) },
+  'GET /classes/:classId/learners/:userId/report': { modes: BOTH, takes: 'a class id and a learner id', test: (w) => badIds(w, 'GET', '/classes/:classId/learners/:userId/report', 'instructor', () => 404) },
+  'GET /reports/:lab': {
+    modes: BOTH,
+    takes: 'a lab id, or a lab id and .pdf; paper= (a4 or letter)',
+    async test(w) {
+      await badIds(w, 'GET', '/reports/:lab', 'learnerA', () => 404);
+      for (const paper of ['tabloid', '', 'A5', encodeURIComponent(SCRIPT), 'a4&paper=letter', 'x'.repeat(3000)]) {
+        expectReadable4xx(await send(w.agents.learnerA, 'GET', `/reports/${LAB}.pdf?paper=${paper}`, { json: true }), `paper=${paper.slice(0, 20)}`, 400);
+      }
+    },
+  },
+  'POST /reports/:lab/regenerate': { modes: BOTH, takes: 'a lab id', test: (w) => badIds(w, 'POST', '/reports/:lab/regenerate', 'learnerA', () => 404) },
+  'POST /reports/:lab/share': { modes: BOTH, takes: 'a lab id', test: (w) => badIds(w, 'POST', '/reports/:lab/share', 'learnerA', () => 404) },
+  'POST /reports/:lab/share/revoke': { modes: BOTH, takes: 'a lab id', test: (w) => badIds(w, 'POST', '/reports/:lab/share/revoke', 'learnerA', () => 404) },
+  'GET /r/:token': { modes: BOTH, takes: 'a share token, or a token and .pdf; paper=', test: (w) => badIds(w, 'GET', '/r/:token', 'anonymous', () => 404) },
   'GET /classes/:classId/export.csv': { modes: BOTH, takes: 'a class id', test: (w) => badIds(w, 'GET', '/classes/:classId/export.csv', 'instructor', () => 404) },
   'POST /classes/:classId/name': {
     modes: BOTH,
