@@ -47,10 +47,14 @@ export function reportsRepo(db: Kysely<Database>) {
       return row && toStored(row);
     },
 
-    /** Which of these learners have a report of the lab: the class pages link to them. */
-    async existing(userIds: string[], labId: string): Promise<Set<string>> {
-      if (userIds.length === 0) return new Set();
-      const rows = await db.selectFrom('reports').select('user_id').where('lab_id', '=', labId).where('user_id', 'in', userIds).execute();
+    /** The learners of a class who have a report of its lab, in one query: the class grid links to them. */
+    async forClass(classId: string, labId: string): Promise<Set<string>> {
+      const rows = await db
+        .selectFrom('reports as r')
+        .innerJoin('enrollments as e', (j) => j.onRef('e.user_id', '=', 'r.user_id').on('e.class_id', '=', classId))
+        .select('r.user_id')
+        .where('r.lab_id', '=', labId)
+        .execute();
       return new Set(rows.map((r) => r.user_id));
     },
 

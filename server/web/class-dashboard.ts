@@ -230,12 +230,14 @@ export function gridQuery(query: Record<string, unknown>): GridQuery {
   return { sort, filter, allHelp: query.help === 'all' };
 }
 
-/** Everything the class page shows about progress, from two queries whatever the class's size: its learners and their step rows. */
+/** Everything the class page shows about progress, from three queries whatever the class's size: its learners, their step rows and who has a report. */
 export async function classDashboard(store: Store, cls: ClassInfo, lab: Lab, query: GridQuery, now: Date = new Date()) {
-  const [members, cells] = await Promise.all([store.classes.members(cls.id), store.classGrid.cells(cls.id, lab.id)]);
+  const [members, cells, reports] = await Promise.all([store.classes.members(cls.id), store.classGrid.cells(cls.id, lab.id), store.reports.forClass(cls.id, lab.id)]);
   const steps = funnel(lab, cells);
   return {
     members,
+    /** The learners who have a completion report: the grid links to it beside their name. */
+    reports,
     grid: gridRows(lab, members, cells, now, query),
     query,
     help: needsHelp(lab, members, cells, now),

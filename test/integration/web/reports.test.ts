@@ -174,8 +174,11 @@ describe('instructors', () => {
     // No report yet: the learner page has no link and the report is 404.
     expect((await agent.get(`/classes/${cls.id}/learners/${learner.id}`).expect(200)).text).not.toContain(url);
     await agent.get(url).expect(404);
+    expect((await agent.get(`/classes/${cls.id}`).expect(200)).text).not.toContain(url);
     await storeFixtureReport(ctx.store, learner);
     expect((await agent.get(`/classes/${cls.id}/learners/${learner.id}`).expect(200)).text).toContain(`<a href="${url}">`);
+    // The class grid links to it beside the learner's name.
+    expect((await agent.get(`/classes/${cls.id}`).expect(200)).text).toContain(`<a class="report-link" href="${url}">report<span class="visually-hidden"> of Rita Reported</span></a>`);
     const page = await agent.get(url).expect(200);
     expect(page.text).toContain('Rita Reported');
     expect(page.text).toContain('whose route table rtb-0aaa');
