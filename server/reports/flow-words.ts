@@ -1,6 +1,6 @@
 // Flow records for the report: each as the line CloudWatch Logs holds and in plain words, and the few of the learner's own worth explaining.
 import { cidrContains } from '../labs/kit/cidr';
-import { DEFAULT_FIELDS, pairRequests, type FlowRecordField } from '../labs/kit/flow-logs';
+import { DEFAULT_FIELDS, pairRequests, RECORD_KEYS } from '../labs/kit/flow-logs';
 import type { FlowRecord } from '../verify/snapshot';
 import type { ExplainedRecord, RecordKind } from './types';
 
@@ -13,24 +13,6 @@ const ACTION_WORDS: Record<string, string> = { ACCEPT: 'ACCEPTED', REJECT: 'REJE
 
 /** Addresses that never come from the internet: a TCP or UDP record from anywhere else is someone knocking. */
 const PRIVATE_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-
-/** Which FlowRecord property holds each field of the default format (the Record type makes the map complete). */
-const RECORD_KEYS: Record<FlowRecordField, Exclude<keyof FlowRecord, 'logStreamName'>> = {
-  version: 'version',
-  'account-id': 'accountId',
-  'interface-id': 'interfaceId',
-  srcaddr: 'srcAddr',
-  dstaddr: 'dstAddr',
-  srcport: 'srcPort',
-  dstport: 'dstPort',
-  protocol: 'protocol',
-  packets: 'packets',
-  bytes: 'bytes',
-  start: 'start',
-  end: 'end',
-  action: 'action',
-  'log-status': 'logStatus',
-};
 
 const COUNT = new Intl.NumberFormat('en-US');
 

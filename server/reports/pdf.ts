@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { maskAccountId, type Report, type ReportReflection } from './types';
+import { maskAccountId, withAccountMasked, type Report, type ReportReflection } from './types';
 
 export interface ReportPdfOptions {
   size: 'A4' | 'LETTER';
@@ -401,14 +401,6 @@ function fitSvg(svg: string): { svg: string; ratio: number } {
 }
 
 /** Every string in `value` with the full account id replaced by its masked form; `accountId` itself kept for the verification line. */
-function withAccountMasked<T>(value: T, accountId: string): T {
-  if (accountId.length <= 4) return value;
-  const masked = maskAccountId(accountId);
-  return JSON.parse(JSON.stringify(value), (key: string, v: unknown) =>
-    typeof v === 'string' && key !== 'accountId' ? v.split(accountId).join(masked) : v,
-  ) as T;
-}
-
 function isValidDate(date: Date): boolean {
   return !Number.isNaN(date.getTime());
 }

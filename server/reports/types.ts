@@ -104,3 +104,13 @@ export interface Report {
 export function maskAccountId(accountId: string): string {
   return `••••${accountId.slice(-4)}`;
 }
+
+/**
+ * The value with every occurrence of the account id masked, except in the `accountId` field itself: a default-format
+ * flow record carries it in full (its second field), and so do ARNs in the sentences, the diagram or a reflection.
+ */
+export function withAccountMasked<T>(value: T, accountId: string): T {
+  if (accountId.length <= 4) return value;
+  const masked = maskAccountId(accountId);
+  return JSON.parse(JSON.stringify(value), (key: string, v: unknown) => (typeof v === 'string' && key !== 'accountId' ? v.split(accountId).join(masked) : v)) as T;
+}

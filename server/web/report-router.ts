@@ -6,7 +6,7 @@ import type { Lab, LabCatalog } from '../labs/types';
 import { networkDiagram } from '../reports/diagram';
 import { reportPdf } from '../reports/pdf';
 import type { ReportService } from '../reports/service';
-import { maskAccountId, type Report } from '../reports/types';
+import { maskAccountId, withAccountMasked, type Report } from '../reports/types';
 import type { Store } from '../store';
 import type { StoredReport } from '../store/reports';
 import type { VerifyEngine } from '../verify/engine';
@@ -45,7 +45,9 @@ function labOf(labs: LabCatalog, param: string): { lab: Lab; pdf: boolean } {
 export const shareUrl = (publicUrl: string, token: string) => `${publicUrl}/r/${token}`;
 
 /** Everything the report partial shows; `shared` hides the email and says how anyone can check the page. */
-export function reportLocals(report: Report, options: { shared?: boolean; sharedAt?: string | null; verifyUrl?: string } = {}) {
+export function reportLocals(fullReport: Report, options: { shared?: boolean; sharedAt?: string | null; verifyUrl?: string } = {}) {
+  // The account id shows only masked, wherever it appears (records, ARNs), on every page that shows a report.
+  const report = withAccountMasked(fullReport, fullReport.accountId);
   return {
     report,
     diagram: networkDiagram(report.network, { idPrefix: 'report-net-', title: `${report.learnerName}'s network` }),

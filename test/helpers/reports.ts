@@ -23,6 +23,7 @@ export function fixtureReport(user: Pick<User, 'name' | 'email'>, overrides: Par
     intro: { summary: 'Build two VPCs and watch their traffic.', reflections: [] },
     steps: [
       { id: 'vpcs', number: 1, title: 'Create two VPCs', sentences: ['VPC 1 (vpc-0aaa, 10.1.0.0/16) has public subnet subnet-0aaa (10.1.0.0/24) whose route table rtb-0aaa sends 0.0.0.0/0 to igw-0aaa.'], reflections: [], passedAt: '2026-03-05T12:10:00.000Z', skipped: false },
+      { id: 'iam-role', number: 4, title: 'Let flow logs deliver', sentences: [`IAM role VerilabFlowLogsRole (arn:aws:iam::${REPORT_ACCOUNT}:role/VerilabFlowLogsRole) trusts vpc-flow-logs.amazonaws.com to assume it.`], reflections: [], passedAt: '2026-03-05T12:40:00.000Z', skipped: false },
       {
         id: 'ping',
         number: 5,

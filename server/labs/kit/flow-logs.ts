@@ -29,7 +29,8 @@ export const DEFAULT_LOG_FORMAT = DEFAULT_FIELDS.map((f) => `\${${f}}`).join(' '
 
 type RecordKey = Exclude<keyof FlowRecord, 'logStreamName'>;
 
-const RECORD_KEYS: Record<FlowRecordField, RecordKey> = {
+/** Which FlowRecord property holds each field of the default format (the Record type makes the map complete). */
+export const RECORD_KEYS: Record<FlowRecordField, RecordKey> = {
   version: 'version',
   'account-id': 'accountId',
   'interface-id': 'interfaceId',

@@ -48,6 +48,8 @@ describe('the learner\'s report', () => {
     expect(page.text).toContain('&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;');
     expect(page.text).not.toContain('<script>alert');
     expect(page.text).not.toContain(REPORT_ACCOUNT);
+    // ARNs in the sentences too.
+    expect(page.text).toContain('(arn:aws:iam::••••9012:role/VerilabFlowLogsRole)');
   });
 
   it('downloads as a PDF in A4 or Letter, with the name, the title and the top 10 in its text', async () => {
