@@ -4,10 +4,13 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CONTAINER_NAMES, createMarkdown, renderChecked, renderInline, type LabMode } from './markdown';
-import type { Lab, LabCatalog, Step } from './types';
+import type { Lab, LabCatalog, Reflection, Step } from './types';
 
+// No id can contain "_": answers to the introduction's prompts are stored under the step id INTRO_STEP ('_intro').
 const ID = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case (a-z, 0-9 and single dashes)');
 const text = z.string().trim().min(1, 'must not be empty');
+/** Reflection prompts, in lab.md (the introduction's) and in each step: optional, each an id and a prompt. */
+const reflections = z.array(z.strictObject({ id: ID, prompt: text })).default([]);
 
 const labSchema = z.strictObject({
   id: ID,
@@ -18,6 +21,7 @@ const labSchema = z.strictObject({
   estimatedMinutes: z.number().int().positive(),
   defaultRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
   steps: z.array(ID).min(1, 'must list at least one step'),
+  reflections,
   /** A lab whose steps have no automatic checks says so; otherwise a missing checks module is an error. */
   checks: z.boolean().default(true),
 });
@@ -27,7 +31,7 @@ const stepSchema = z.strictObject({
   title: text,
   goal: text,
   hints: z.array(text).min(1, 'must have at least one hint'),
-  reflections: z.array(z.strictObject({ id: ID, prompt: text })).default([]),
+  reflections,
 });
 
 const finishSchema = z.strictObject({ title: text });
@@ -127,6 +131,15 @@ class Collector {
     return undefined;
   }
 
+  /** Reflection ids are unique within their file: an answer is stored by lab, step and prompt id. */
+  uniqueReflections(file: string, reflections: Reflection[]): void {
+    const seen = new Set<string>();
+    reflections.forEach((r, i) => {
+      if (seen.has(r.id)) this.add(file, `duplicate reflection id "${r.id}"`, `reflections.${i}.id`);
+      seen.add(r.id);
+    });
+  }
+
   /** Renders a document body and reports its broken `:::` blocks, including those of the mode not rendered. */
   render(file: string, doc: Document, md: ReturnType<typeof createMarkdown>): string {
     const { html, unclosed, stray } = renderChecked(md, doc.body);
@@ -170,11 +183,7 @@ function loadLab(dir: string, collector: Collector, md: ReturnType<typeof create
       collector.add(file, `duplicate step id "${data.id}" (also in ${steps.get(data.id)!.file})`, 'id');
       continue;
     }
-    const seenReflections = new Set<string>();
-    data.reflections.forEach((r, i) => {
-      if (seenReflections.has(r.id)) collector.add(file, `duplicate reflection id "${r.id}"`, `reflections.${i}.id`);
-      seenReflections.add(r.id);
-    });
+    collector.uniqueReflections(file, data.reflections);
     const html = collector.render(file, doc, md);
     brokenIds.delete(data.id);
     stepPaths.set(data.id, file);
@@ -197,6 +206,7 @@ function loadLab(dir: string, collector: Collector, md: ReturnType<typeof create
   }
 
   if (!meta || !labDoc) return undefined;
+  collector.uniqueReflections(labFile, meta.reflections);
   if (meta.id !== path.basename(dir)) {
     collector.add(labFile, `is "${meta.id}" but the folder is "${path.basename(dir)}"`, 'id');
   }

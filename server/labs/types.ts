@@ -4,6 +4,12 @@ export interface Reflection {
   prompt: string;
 }
 
+/**
+ * The step id under which answers to the introduction's reflection prompts are stored (in the same table as the steps').
+ * Step ids are kebab-case (the loader's ID pattern allows only a-z, 0-9 and single dashes), so no step can be called this.
+ */
+export const INTRO_STEP = '_intro';
+
 export interface Step {
   id: string;
   /** 1-based position in the lab. */
@@ -28,6 +34,8 @@ export interface Lab {
   estimatedMinutes: number;
   defaultRegion: string;
   introHtml: string;
+  /** Prompts the learner answers on the introduction page; their answers are stored under INTRO_STEP. */
+  reflections: Reflection[];
   steps: Step[];
   finish?: { title: string; html: string };
   dir: string;

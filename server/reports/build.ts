@@ -1,6 +1,6 @@
 // Builds the completion report from what the learner did: the evidence of each step's passing check, their
 // reflections, their attempts' times and the flow records in their account. Pure: the caller reads the store and account.
-import type { Lab } from '../labs/types';
+import { INTRO_STEP, type Lab } from '../labs/types';
 import type { FlowRecord } from '../verify/snapshot';
 import { explainRecords } from './flow-words';
 import type { LabReport, StepEvidence } from './lab-report';
@@ -95,7 +95,7 @@ export function buildReport(input: ReportInput): Report {
     mode: input.mode,
     accountId: input.accountId,
     region: input.region,
-    intro: { summary: lab.summary, reflections: [] },
+    intro: { summary: lab.summary, reflections: answers(INTRO_STEP, lab.reflections) },
     steps: lab.steps.map((step) => {
       const pass = passes.get(step.id);
       return {

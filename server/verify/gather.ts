@@ -63,7 +63,7 @@ import type {
   Vpc,
 } from './snapshot';
 
-/** Every AWS action the gatherers call: the verifier role template must allow exactly these. */
+/** Every AWS action Verilab calls in a learner's account (the gatherers, and the report reading the learner's query's result): the verifier role template must allow exactly these. */
 export const READ_ACTIONS = [
   'ec2:DescribeVpcs',
   'ec2:DescribeSubnets',
@@ -75,6 +75,7 @@ export const READ_ACTIONS = [
   'ec2:DescribeFlowLogs',
   'logs:DescribeLogGroups',
   'logs:DescribeQueries',
+  'logs:GetQueryResults',
   'logs:FilterLogEvents',
   'iam:ListRoles',
   'iam:ListPolicies',

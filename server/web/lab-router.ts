@@ -1,11 +1,11 @@
-// Lab pages (the catalogue, a lab's introduction, its steps, its closing page, its verifier role template), and a learner's Check buttons and reflections.
+// Lab pages (the catalogue, a lab's introduction, its steps, its closing page, its verifier role template), and a learner's Check buttons and reflections (on the introduction and on each step).
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../errors';
 import type { CheckRegistry } from '../labs/registry';
-import { VERIFIER_TEMPLATE_FILE, type Lab, type LabCatalog, type Step } from '../labs/types';
+import { INTRO_STEP, VERIFIER_TEMPLATE_FILE, type Lab, type LabCatalog, type Reflection, type Step } from '../labs/types';
 import type { Store } from '../store';
 import type { Attempt } from '../store/progress';
 import type { StepStatus } from '../store/schema';
@@ -17,6 +17,11 @@ import { yourNetwork } from '../reports/your-network';
 
 export const REFLECTION_MAX = 2000;
 const reflectionSchema = z.object({ text: plainText('Your answer', REFLECTION_MAX, { multiline: true }) });
+
+export const REFLECTION_MESSAGES = {
+  STEP_PROMPT_UNKNOWN: 'This step has no such reflection question.',
+  INTRO_PROMPT_UNKNOWN: "This lab's introduction has no such reflection question.",
+} as const;
 
 interface Deps {
   labs: LabCatalog;
@@ -41,6 +46,11 @@ function findStep(lab: Lab, req: Request): Step {
   return step;
 }
 
+
+/** The prompt a reflection route names, among a page's prompts; `?saved=` names one only if it is there. */
+function findPrompt(prompts: Reflection[], promptId: unknown): Reflection | undefined {
+  return prompts.find((r) => r.id === promptId);
+}
 
 function openEarlierFrom(lab: Lab, step: Step, progress: Record<string, StepStatus>): Step[] {
   return lab.steps.slice(0, step.number - 1).filter((s) => progress[s.id] !== 'passed');
@@ -71,28 +81,34 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     return { progress, network: yourNetwork(lab, labReports?.get(lab.id), rows) };
   }
 
-  interface StepPageState {
+  /** What a page with reflections shows besides its content: a refused answer with its draft, a saved notice, a Check that could not run. */
+  interface PageState {
     errors?: FieldErrors & { promptId?: string };
     drafts?: Record<string, string>;
     saved?: string;
     checkError?: AppError;
   }
 
-  async function stepLocals(req: Request, lab: Lab, step: Step, state: StepPageState = {}) {
+  /** The learner's answers on one page (a step's, or the introduction's under INTRO_STEP), with the drafts of a refused save on top. */
+  async function answersOn(req: Request, lab: Lab, stepId: string, state: PageState): Promise<Record<string, string>> {
+    const saved = req.user ? await store.reflections.forLearner(req.user.id, lab.id, stepId) : [];
+    return { ...Object.fromEntries(saved.map((r) => [r.promptId, r.text])), ...state.drafts };
+  }
+
+  async function stepLocals(req: Request, lab: Lab, step: Step, state: PageState = {}) {
     const user = req.user;
-    const [{ progress, network }, reflections, attempts, connection] = await Promise.all([
+    const [{ progress, network }, answers, attempts, connection] = await Promise.all([
       progressAndNetwork(req, lab),
-      user ? store.reflections.forLearner(user.id, lab.id, step.id) : Promise.resolve([]),
+      answersOn(req, lab, step.id, state),
       user ? store.progress.attempts(user.id, lab.id, 1, step.id) : Promise.resolve([] as Attempt[]),
       user ? store.connections.get(user.id) : Promise.resolve(undefined),
     ]);
-    const answers: Record<string, string> = Object.fromEntries(reflections.map((r) => [r.promptId, r.text]));
     return {
       title: `${step.title} · ${lab.title}`,
       lab,
       step,
       progress,
-      answers: { ...answers, ...state.drafts },
+      answers,
       reflectionError: state.errors,
       saved: state.saved,
       reflectionMax: REFLECTION_MAX,
@@ -107,7 +123,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     };
   }
 
-  async function renderStep(req: Request, res: Response, lab: Lab, step: Step, status = 200, state: StepPageState = {}) {
+  async function renderStep(req: Request, res: Response, lab: Lab, step: Step, status = 200, state: PageState = {}) {
     res.status(status).render('step', await stepLocals(req, lab, step, state));
   }
 
@@ -115,25 +131,40 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     res.render('catalogue', { title: 'Labs', labs: labs.labs });
   });
 
-  async function renderLab(req: Request, res: Response, lab: Lab, status = 200, checkError?: AppError) {
+  async function renderLab(req: Request, res: Response, lab: Lab, status = 200, state: PageState = {}) {
     const user = req.user;
-    const [progress, attempts, connection] = await Promise.all([
+    const [progress, attempts, connection, answers] = await Promise.all([
       progressMap(req, lab),
       user ? store.progress.attempts(user.id, lab.id, lab.steps.length * 3) : Promise.resolve([] as Attempt[]),
       user ? store.connections.get(user.id) : Promise.resolve(undefined),
+      answersOn(req, lab, INTRO_STEP, state),
     ]);
     const latest: Record<string, Attempt> = {};
     for (const a of attempts) latest[a.stepId] ??= a;
-    res.status(status).render('lab', { title: lab.title, lab, progress, latest, checkable: checks.has(lab.id), connected: sandboxMode || Boolean(connection?.roleArn), checkError });
+    res.status(status).render('lab', {
+      title: lab.title,
+      lab,
+      progress,
+      latest,
+      checkable: checks.has(lab.id),
+      connected: sandboxMode || Boolean(connection?.roleArn),
+      checkError: state.checkError,
+      answers,
+      reflectionError: state.errors,
+      saved: state.saved,
+      reflectionMax: REFLECTION_MAX,
+    });
   }
 
-  pages.get('/labs/:labId', async (req, res) => renderLab(req, res, findLab(labs, req)));
+  pages.get('/labs/:labId', async (req, res) => {
+    const lab = findLab(labs, req);
+    await renderLab(req, res, lab, 200, { saved: findPrompt(lab.reflections, req.query.saved)?.id });
+  });
 
   pages.get('/labs/:labId/steps/:stepId', async (req, res) => {
     const lab = findLab(labs, req);
     const step = findStep(lab, req);
-    const saved = typeof req.query.saved === 'string' && step.reflections.some((r) => r.id === req.query.saved) ? req.query.saved : undefined;
-    await renderStep(req, res, lab, step, 200, { saved });
+    await renderStep(req, res, lab, step, 200, { saved: findPrompt(step.reflections, req.query.saved)?.id });
   });
 
   async function renderFinish(req: Request, res: Response, lab: Lab, status = 200, state: { cleanup?: CleanupRun; cleanupError?: AppError } = {}) {
@@ -212,7 +243,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
       run = await engine.check(req.user!, lab.id);
     } catch (err) {
       if (!(err instanceof AppError) || !err.expose) throw err;
-      return respond(req, res, { json: () => { throw err; }, html: () => renderLab(req, res, lab, err.status, err) });
+      return respond(req, res, { json: () => { throw err; }, html: () => renderLab(req, res, lab, err.status, { checkError: err }) });
     }
     return respond(req, res, {
       html: () => res.redirect(303, `/labs/${lab.id}#results`),
@@ -226,24 +257,39 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     });
   });
 
-  learner.post('/:labId/steps/:stepId/reflections/:promptId', async (req, res) => {
-    const lab = findLab(labs, req);
-    const step = findStep(lab, req);
-    const prompt = step.reflections.find((r) => r.id === req.params.promptId);
-    if (!prompt) throw new NotFoundError('NOT_FOUND', 'This step has no such reflection question.');
+  /**
+   * Saves one answer, on a step or on the introduction (`stepId` INTRO_STEP): JSON gets the stored answer, a form goes
+   * back to its page; a refused answer shows that page again with the error and the draft.
+   */
+  async function saveReflection(req: Request, res: Response, lab: Lab, stepId: string, prompt: Reflection, page: string, rerender: (state: PageState) => Promise<void>) {
     const form = parseForm(reflectionSchema, req.body);
     if (!form.ok) {
       const errors = form.errors;
       return respond(req, res, {
         json: () => { throw validationError(errors); },
-        html: () => renderStep(req, res, lab, step, 400, { errors: { ...errors, promptId: prompt.id }, drafts: { [prompt.id]: form.values.text ?? '' } }),
+        html: () => rerender({ errors: { ...errors, promptId: prompt.id }, drafts: { [prompt.id]: form.values.text ?? '' } }),
       });
     }
-    const saved = await store.reflections.save({ userId: req.user!.id, labId: lab.id, stepId: step.id, promptId: prompt.id, text: form.data.text });
+    const saved = await store.reflections.save({ userId: req.user!.id, labId: lab.id, stepId, promptId: prompt.id, text: form.data.text });
     return respond(req, res, {
       json: () => res.json({ reflection: saved }),
-      html: () => res.redirect(303, `/labs/${lab.id}/steps/${step.id}?saved=${encodeURIComponent(prompt.id)}#reflection-${prompt.id}`),
+      html: () => res.redirect(303, `${page}?saved=${encodeURIComponent(prompt.id)}#reflection-${prompt.id}`),
     });
+  }
+
+  learner.post('/:labId/steps/:stepId/reflections/:promptId', async (req, res) => {
+    const lab = findLab(labs, req);
+    const step = findStep(lab, req);
+    const prompt = findPrompt(step.reflections, req.params.promptId);
+    if (!prompt) throw new NotFoundError('NOT_FOUND', REFLECTION_MESSAGES.STEP_PROMPT_UNKNOWN);
+    return saveReflection(req, res, lab, step.id, prompt, `/labs/${lab.id}/steps/${step.id}`, (state) => renderStep(req, res, lab, step, 400, state));
+  });
+
+  learner.post('/:labId/reflections/:promptId', async (req, res) => {
+    const lab = findLab(labs, req);
+    const prompt = findPrompt(lab.reflections, req.params.promptId);
+    if (!prompt) throw new NotFoundError('NOT_FOUND', REFLECTION_MESSAGES.INTRO_PROMPT_UNKNOWN);
+    return saveReflection(req, res, lab, INTRO_STEP, prompt, `/labs/${lab.id}`, (state) => renderLab(req, res, lab, 400, state));
   });
 
   return { pages, learner };

@@ -10,6 +10,7 @@ import { SOCKET_MESSAGES } from '../../../server/sandbox/shell/shell-socket';
 import { CLASS_MESSAGES } from '../../../server/web/class-router';
 import { SECURITY_MESSAGES } from '../../../server/web/security';
 import type { ClassInfo } from '../../../server/store/classes';
+import { INTRO_STEP } from '../../../server/labs/types';
 import { createTestContext, csrfToken, labs, makeUser, signedIn, silentLogger, testConfig, TEST_PASSWORD, TEST_SECRET, type TestContext } from '../../helpers/app';
 import { startMoto, type Moto } from '../../helpers/moto';
 import { ACTORS, LAB, MEMBERS, makeWorld, NO_SHELLS, openSocket, routesOf, send, sessionCookie, SHELL_SOCKET_ROUTE, startShellSocket, type Actor, type Member, type World } from '../../helpers/routes';
@@ -373,6 +374,19 @@ const ROUTES: Record<string, Route> = {
       for (const m of MEMBERS) {
         const saved = await w.store.reflections.forLearner(w.users[m].id, LAB, 'vpcs');
         expect({ m, saved: saved.map((r) => r.text) }).toEqual({ m, saved: [`${m} on VPCs`] });
+      }
+      expect((await w.store.reflections.forLearner(w.users.learnerA.id, LAB, 'ping')).map((r) => r.text)).toEqual([SECRET_A]);
+    },
+  },
+  'POST /labs/:labId/reflections/:promptId': {
+    modes: BOTH,
+    who: "any signed-in user, for their own answers to the introduction's prompts only",
+    async test(w) {
+      const url = `/labs/${LAB}/reflections/seeing-traffic`;
+      await tryAll(w, members(signInFirst, { status: 303, location: /^\/labs\/vpc-flow-logs\?saved=seeing-traffic#reflection-seeing-traffic$/ }), (a, actor) => send(a, 'POST', url, { body: { text: `${actor} on seeing traffic` } }));
+      for (const m of MEMBERS) {
+        const saved = await w.store.reflections.forLearner(w.users[m].id, LAB, INTRO_STEP);
+        expect({ m, saved: saved.map((r) => r.text) }).toEqual({ m, saved: [`${m} on seeing traffic`] });
       }
       expect((await w.store.reflections.forLearner(w.users.learnerA.id, LAB, 'ping')).map((r) => r.text)).toEqual([SECRET_A]);
     },
@@ -805,6 +819,11 @@ const ROUTES: Record<string, Route> = {
       expect((await w.store.classes.members(extra.id)).map((m) => m.name).sort()).toEqual(['Alice Learner', 'Bob Learner']);
     },
   },
+  'USE /reports requireUser': {
+    modes: BOTH,
+    who: 'guard: everything under /reports needs a signed-in user',
+    test: (w) => guarded(w, '/reports/no/such/thing', members(signInFirst, notFoundPage)),
+  },
   'GET /reports/:lab': {
     modes: BOTH,
     who: 'any signed-in user: their own report (or progress so far), never anyone else\'s',
@@ -860,7 +879,11 @@ const ROUTES: Record<string, Route> = {
     who: 'everyone with the link: the report without the email, the account masked',
     async test(w) {
       const token = await w.store.reports.share(w.users.learnerA.id, LAB);
-      await tryAll(w, everyone(ok({ contains: ['Alice Learner', REPORT_SECRET_A, '••••9012'], lacks: [w.users.learnerA.email, REPORT_ACCOUNT, REPORT_SECRET_B] })), (a) => send(a, 'GET', `/r/${token}`));
+      // Learner A, signed in, sees their own email in the site's header only; nobody else sees it at all.
+      const shared = ok({ contains: ['Alice Learner', REPORT_SECRET_A, '••••9012'], lacks: [w.users.learnerA.email, REPORT_ACCOUNT, REPORT_SECRET_B] });
+      await tryAll(w, { ...everyone(shared), learnerA: ok({ contains: ['Alice Learner', REPORT_SECRET_A, '••••9012'], lacks: [REPORT_ACCOUNT, REPORT_SECRET_B] }) }, (a) => send(a, 'GET', `/r/${token}`));
+      const own = await send(w.agents.learnerA, 'GET', `/r/${token}`);
+      expect(/<article class="report">[\s\S]*<\/article>/.exec(own.text)![0]).not.toContain(w.users.learnerA.email);
       await tryAll(w, everyone(ok()), (a) => send(a, 'GET', `/r/${token}.pdf`));
       await w.store.reports.revoke(w.users.learnerA.id, LAB);
       await tryAll(w, everyone({ status: 404, lacks: [REPORT_SECRET_A] }), (a) => send(a, 'GET', `/r/${token}`));
@@ -886,6 +909,7 @@ describe('CSRF', () => {
     ['/classes', { name: 'Sneaky', labId: LAB }],
     ['/join', { code: 'ABCDEFGH' }],
     [`${step('vpcs')}/reflections/what-is-vpc`, { text: 'forged' }],
+    [`/labs/${LAB}/reflections/seeing-traffic`, { text: 'forged' }],
     ['/connect', { roleArn: 'arn:aws:iam::111111111111:role/Forged', region: 'us-east-1' }],
     [`${step('vpcs')}/check`, {}],
     [`/labs/${LAB}/check`, {}],

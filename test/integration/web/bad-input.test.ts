@@ -93,6 +93,13 @@ const BAD_SEGMENTS: Record<string, string> = {
 /** Learner A's report's share link, per mode. */
 const shareTokens = {} as Record<Mode, string>;
 
+/** A prompt of the lab's introduction: the introduction's reflection route takes these, not a step's. */
+const INTRO_PROMPT = 'seeing-traffic';
+/** Routes whose good values differ from goodParams', by table key. */
+const routeParams: Record<string, Record<string, string>> = {
+  'POST /labs/:labId/reflections/:promptId': { promptId: INTRO_PROMPT },
+};
+
 function goodParams(w: World): Record<string, string> {
   return { labId: LAB, lab: LAB, stepId: 'vpcs', promptId: 'what-is-vpc', classId: w.cls.id, userId: w.users.learnerA.id, code: w.cls.joinCode, file: 'xterm.js', token: shareTokens[w.mode] };
 }
@@ -117,14 +124,22 @@ async function footprint(w: World, user: User) {
  * Every bad segment in every parameter of `path`, as a user who may use the route: 4xx (a malformed %-escape 400, the
  * rest the route's own 404), never a 5xx, and the user's footprint unchanged.
  */
-async function badIds(w: World, method: 'GET' | 'POST', path: string, as: 'learnerA' | 'instructor' | 'anonymous' | { agent: request.Agent; user: User }, expected: (param: string, kind: string) => number | undefined = () => undefined) {
+async function badIds(
+  w: World,
+  method: 'GET' | 'POST',
+  path: string,
+  as: 'learnerA' | 'instructor' | 'anonymous' | { agent: request.Agent; user: User },
+  expected: (param: string, kind: string) => number | undefined = () => undefined,
+  /** Good values this route needs instead of goodParams' (the introduction's prompt ids are not a step's). */
+  goodValues: Record<string, string> = {},
+) {
   const { agent, user } = typeof as === 'object' ? as : { agent: w.agents[as], user: as === 'anonymous' ? w.users.learnerA : w.users[as] };
   const before = await footprint(w, user);
   const params = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]);
   expect(params.length).toBeGreaterThan(0);
   for (const param of params) {
     for (const [kind, segment] of Object.entries(BAD_SEGMENTS)) {
-      const url = fill(path, { ...goodParams(w), [param]: segment });
+      const url = fill(path, { ...goodParams(w), ...goodValues, [param]: segment });
       const want = kind.includes('malformed') || kind === 'lone percent' ? 400 : expected(param, kind);
       for (const json of [false, true]) {
         const res = await send(agent, method, url, { json });
@@ -281,6 +296,11 @@ const INPUTS: Record<string, Input> = {
     modes: BOTH,
     takes: 'a lab, step and prompt id; text (the forms section below tries it)',
     test: (w) => badIds(w, 'POST', '/labs/:labId/steps/:stepId/reflections/:promptId', 'learnerA', () => 404),
+  },
+  'POST /labs/:labId/reflections/:promptId': {
+    modes: BOTH,
+    takes: "a lab id and a prompt id of its introduction; text (the forms section below tries it)",
+    test: (w) => badIds(w, 'POST', '/labs/:labId/reflections/:promptId', 'learnerA', () => 404, routeParams['POST /labs/:labId/reflections/:promptId']),
   },
   'POST /labs/:labId/steps/:stepId/skip': {
     modes: BOTH,
@@ -503,6 +523,7 @@ const INPUTS: Record<string, Input> = {
   },
   'GET /classes/:classId/learners/:userId': { modes: BOTH, takes: 'a class id and a learner id', test: (w) => badIds(w, 'GET', '/classes/:classId/learners/:userId', 'instructor', () => 404) },
   'GET /classes/:classId/learners/:userId/report': { modes: BOTH, takes: 'a class id and a learner id', test: (w) => badIds(w, 'GET', '/classes/:classId/learners/:userId/report', 'instructor', () => 404) },
+  'USE /reports requireUser': { modes: BOTH, takes: 'nothing (a guard)', test: async () => undefined },
   'GET /reports/:lab': {
     modes: BOTH,
     takes: 'a lab id, or a lab id and .pdf; paper= (a4 or letter)',
@@ -619,7 +640,7 @@ const INPUTS: Record<string, Input> = {
 /** A URL that reaches a route (or a mounted handler) with good values, for the sweeps. */
 function reach(w: World, key: string): { method: 'GET' | 'POST'; url: string; as: 'learnerA' | 'instructor' } | undefined {
   const [method, path] = key.split(' ');
-  const params = goodParams(w);
+  const params = { ...goodParams(w), ...routeParams[key] };
   if (method === 'WS') return undefined;
   if (method === 'USE') {
     const mount = fill(path, params);
@@ -723,6 +744,12 @@ const forms: Record<string, Form> = {
     valid: { text: 'A VPC is my own private network in AWS.' },
     snapshot: () => aws().store.reflections.forLearner(aws().users.learnerB.id, LAB),
   },
+  introReflection: {
+    url: `/labs/${LAB}/reflections/${INTRO_PROMPT}`,
+    agent: () => aws().agents.learnerB,
+    valid: { text: 'I once traced a timeout with tcpdump.' },
+    snapshot: () => aws().store.reflections.forLearner(aws().users.learnerB.id, LAB),
+  },
 };
 
 const badStrings: Record<string, () => string> = {
@@ -743,8 +770,9 @@ const judged: Record<string, string[]> = {
   join: ['code'],
   connect: ['roleArn', 'region'],
   reflection: ['text'],
+  introReflection: ['text'],
 };
-const freeText = new Set(['signup.name', 'signup.password', 'createClass.name', 'reflection.text']);
+const freeText = new Set(['signup.name', 'signup.password', 'createClass.name', 'reflection.text', 'introReflection.text']);
 
 const tokenPage = (name: string) => (name === 'signup' || name === 'login' ? `/${name}` : '/classes');
 

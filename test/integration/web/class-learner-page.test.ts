@@ -33,6 +33,7 @@ describe('learner page', () => {
     });
     await ctx.store.progress.recordAttempt({ userId: learner.id, labId: LAB, stepId: 'vpcs', status: 'passed', checks: [{ label: 'VPC 10.2.0.0/16 exists', ok: true }], evidence: { vpcs: ['vpc-0aaa', 'vpc-0bbb'] }, durationMs: 87, at: new Date('2025-01-02T10:05:00.000Z') });
     await ctx.store.reflections.save({ userId: learner.id, labId: LAB, stepId: 'ping', promptId: 'first-ping-failed', text: 'There was no route between them.' });
+    await ctx.store.reflections.save({ userId: learner.id, labId: LAB, stepId: '_intro', promptId: 'seeing-traffic', text: 'I once chased a firewall rule for a day.' });
 
     const res = await (await signedIn(ctx.app, instructor)).get(`/classes/${cls.id}/learners/${learner.id}`).expect(200);
 
@@ -41,6 +42,7 @@ describe('learner page', () => {
     expect(res.text).toContain('2025-01-02 10:05:00 UTC');
     expect(res.text).toContain('took 1.2 s');
     expect(res.text).toContain('took 87 ms');
+    expect(res.text).toMatch(/<p class="reflection-prompt">Introduction When have you needed to see the traffic[^<]*<\/p><p class="answer-text">I once chased a firewall rule for a day\.<\/p>/);
     for (const text of ['VPC 10.2.0.0/16 exists', 'Found only vpc-0aaa (10.1.0.0/16).', 'Create the second VPC.', 'Without it there is nothing to peer with.', 'There was no route between them.']) expect(res.text).toContain(escapeHtml(text));
     // Evidence is shown as escaped JSON inside a collapsed section.
     expect(res.text).toContain('<summary>Evidence</summary>');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabLoadError, loadLabs } from '../../../server/labs/loader';
+import { INTRO_STEP } from '../../../server/labs/types';
 import { LABS_DIR } from '../../../server/paths';
 import { FIXTURES } from '../../helpers/app';
 
@@ -117,6 +118,63 @@ describe('lab loader', () => {
     expect(aws.steps.some((s) => s.html.includes('mode-aws'))).toBe(true);
   });
 });
+
+describe("lab loader: the introduction's reflections (lab.md)", () => {
+  it('real lab: the introduction asks its two prompts, in order', () => {
+    const lab = loadLabs(LABS_DIR).get('vpc-flow-logs')!;
+    expect(lab.reflections.map((r) => r.id)).toEqual(['seeing-traffic', 'refused-guess']);
+    expect(lab.reflections.every((r) => r.prompt.endsWith('?'))).toBe(true);
+  });
+
+  it('parsed in order with their prompts; a lab.md without them has none', () => {
+    expect(loadLabs(path.join(FIXTURES, 'labs-good')).get('mini')!.reflections).toEqual([]);
+    const root = copyFixture('labs-good');
+    addToLabFrontMatter(root, ['reflections:', '  - id: before', '    prompt: What do you expect?', '  - id: seen', '    prompt: "  Where have you seen this?  "']);
+
+    const lab = loadLabs(root).get('mini')!;
+
+    expect(lab.reflections).toEqual([
+      { id: 'before', prompt: 'What do you expect?' },
+      { id: 'seen', prompt: 'Where have you seen this?' },
+    ]);
+    expect(lab.steps[0].reflections).toEqual([{ id: 'why', prompt: 'Why did you do it?' }]);
+  });
+
+  it('duplicate reflection id: names lab.md and the field', () => {
+    const root = copyFixture('labs-good');
+    addToLabFrontMatter(root, ['reflections:', '  - id: before', '    prompt: What do you expect?', '  - id: before', '    prompt: And again?']);
+    expect(problemsAt(root, 'aws')).toEqual([`${path.basename(root)}/mini/lab.md | reflections.1.id | duplicate reflection id "before"`]);
+  });
+
+  it('empty or missing prompt: names lab.md and the field', () => {
+    const root = copyFixture('labs-good');
+    addToLabFrontMatter(root, ['reflections:', '  - id: before', '    prompt: "   "', '  - id: after']);
+    expect(problemsAt(root, 'aws')).toEqual([
+      `${path.basename(root)}/mini/lab.md | reflections.0.prompt | must not be empty`,
+      `${path.basename(root)}/mini/lab.md | reflections.1.prompt | is missing`,
+    ]);
+  });
+
+  it(`no step or prompt can be called ${INTRO_STEP}, the step id the introduction's answers are stored under`, () => {
+    const root = copyFixture('labs-good');
+    const labFile = path.join(root, 'mini', 'lab.md');
+    fs.writeFileSync(labFile, fs.readFileSync(labFile, 'utf8').replace('steps: [first, second]', `steps: [first, second, ${INTRO_STEP}]`));
+    addToLabFrontMatter(root, ['reflections:', `  - id: ${INTRO_STEP}`, '    prompt: Why?']);
+    const problems = problemsAt(root, 'aws');
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/\/mini\/lab\.md \| steps\.2 \| must be kebab-case/);
+    expect(problems[1]).toMatch(/\/mini\/lab\.md \| reflections\.0\.id \| must be kebab-case/);
+  });
+});
+
+/** Adds front matter lines to the copied mini lab's lab.md, after its steps list. */
+function addToLabFrontMatter(root: string, lines: string[]): void {
+  const labFile = path.join(root, 'mini', 'lab.md');
+  const source = fs.readFileSync(labFile, 'utf8');
+  const steps = /^steps: .*$/m.exec(source)!;
+  const end = steps.index + steps[0].length;
+  fs.writeFileSync(labFile, `${source.slice(0, end)}\n${lines.join('\n')}${source.slice(end)}`);
+}
 
 /** A writable copy of a fixture, so a test can break it without touching the shared one. */
 function copyFixture(fixture: string): string {

@@ -2,6 +2,7 @@
 import { report as labReport } from '../../../labs/vpc-flow-logs/report';
 import { loadLabs } from '../../../server/labs/loader';
 import { LABS_DIR } from '../../../server/paths';
+import { INTRO_STEP } from '../../../server/labs/types';
 import { buildReport, type ReportInput } from '../../../server/reports/build';
 import { networkDiagram } from '../../../server/reports/diagram';
 import type { NetworkPicture } from '../../../server/reports/types';
@@ -377,5 +378,26 @@ describe('buildReport: a lab without a report module', () => {
     ]);
     expect([report.network.peering.state, report.network.flowLog.state, report.network.logGroup.state, report.network.role.state]).toEqual(['missing', 'missing', 'missing', 'missing']);
     expect(report.topTransfers[0]).toEqual({ src: '52.216.88.14', dst: '10.1.0.12', bytes: 2970000 });
+  });
+});
+
+describe("buildReport: the introduction's reflections", () => {
+  it("answers stored under INTRO_STEP appear in intro.reflections with their prompts, in the lab's order; an unknown prompt's left out", () => {
+    const [seeing, refused] = lab.reflections;
+    const intro = [
+      { stepId: INTRO_STEP, promptId: refused.id, text: 'Records marked REJECT, from instance 1 to instance 2.' },
+      { stepId: INTRO_STEP, promptId: 'no-longer-asked', text: 'An answer to a prompt the lab dropped.' },
+      { stepId: INTRO_STEP, promptId: seeing.id, text: 'A timeout to a database: I only had the application log.' },
+      // The same prompt id under a step is that step's answer, not the introduction's.
+      { stepId: 'vpcs', promptId: seeing.id, text: 'Not an introduction answer.' },
+    ];
+
+    const report = buildReport(input({ reflections: [...reflections(), ...intro] }));
+
+    expect(report.intro.reflections).toEqual([
+      { prompt: seeing.prompt, text: 'A timeout to a database: I only had the application log.' },
+      { prompt: refused.prompt, text: 'Records marked REJECT, from instance 1 to instance 2.' },
+    ]);
+    expect(report.intro.summary).toBe(lab.summary);
   });
 });

@@ -36,6 +36,6 @@ describe('verifier role template', () => {
   it('permissions: exactly the reads the gatherers make, all Allow, no write action', () => {
     expect([...actions].sort()).toEqual([...READ_ACTIONS].sort());
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement.map((s) => s.Effect))).toEqual(expect.arrayContaining(['Allow']));
-    for (const action of actions) expect(action).toMatch(/^(ec2:Describe|logs:(Describe|Filter)|iam:(List|Get))/);
+    for (const action of actions) expect(action).toMatch(/^(ec2:Describe|logs:(Describe|Filter|GetQueryResults$)|iam:(List|Get))/);
   });
 });
