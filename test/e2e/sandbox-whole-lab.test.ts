@@ -339,6 +339,7 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     // The last pass wrote the completion report: the page, then the PDF the learner downloads.
     await page.goto(`${base}/reports/${LAB}`);
     await page.locator('h1', { hasText: 'VPC Monitoring with Flow Logs' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'whole-lab-report.png'), fullPage: true });
     const reportText = await page.locator('article.report').innerText();
     expect(reportText).toContain('Wanda Wholelab');
     expect(reportText).toMatch(/VPC 1 \(vpc-\w+, 10\.1\.0\.0\/16\) has public subnet subnet-\w+/);
