@@ -153,7 +153,8 @@ export function createMarkdown(options: MarkdownOptions = {}): Markdown {
 
   const defaultFence = md.renderer.rules.fence!;
   md.renderer.rules.fence = (tokens, idx, options, env, self) => {
-    const code = defaultFence(tokens, idx, options, env, self);
+    // A long command scrolls sideways: the block takes keyboard focus so it can be scrolled without a mouse.
+    const code = defaultFence(tokens, idx, options, env, self).replace(/^<pre>/, '<pre tabindex="0">');
     // The button is hidden until the page script enables it, so pages without JavaScript show no dead control.
     return `<div class="code-block"><button type="button" class="copy-button" hidden>Copy</button>${code}</div>\n`;
   };

@@ -17,7 +17,8 @@ describe('markdown', () => {
 
   it('code blocks: wrapped with a copy button that starts hidden', () => {
     const html = renderDocument(md, '```bash\naws ec2 describe-vpcs\n```\n');
-    expect(html).toMatch(/<div class="code-block"><button type="button" class="copy-button" hidden>Copy<\/button><pre><code class="language-bash">aws ec2 describe-vpcs/);
+    // The block takes keyboard focus, so a long command can be scrolled sideways without a mouse.
+    expect(html).toMatch(/<div class="code-block"><button type="button" class="copy-button" hidden>Copy<\/button><pre tabindex="0"><code class="language-bash">aws ec2 describe-vpcs/);
   });
 
   it('callouts: note, tip and warning with default or custom titles', () => {
