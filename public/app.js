@@ -97,4 +97,9 @@
   document.querySelectorAll('[data-print]').forEach(function (button) {
     button.addEventListener('click', function () { window.print(); });
   });
+
+  // On a phone the step list starts folded under its summary, so the step itself comes first; the learner opens it.
+  if (window.matchMedia && window.matchMedia('(max-width: 820px)').matches) {
+    document.querySelectorAll('details[data-fold-narrow]').forEach(function (fold) { fold.open = false; });
+  }
 })();

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { start, type Running } from '../../server/main';
 import { freePort } from '../../server/sandbox/moto-process';
 import { launchBrowser } from '../helpers/browser';
+import { hashPassword } from '../../server/auth/passwords';
 
 const LAB = 'vpc-flow-logs';
 const STEPS = ['vpcs', 'instances', 'flow-logs', 'iam-role', 'ping', 'peering', 'routes', 'insights'];
@@ -17,6 +18,7 @@ const STEPS = ['vpcs', 'instances', 'flow-logs', 'iam-role', 'ping', 'peering', 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const IPV4 = '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}';
 const CHECK_RATE_LIMIT_MS = 1000;
+const TEACHER_PASSWORD = 'the teacher password is long';
 
 let dir: string;
 let running: Running;
@@ -130,6 +132,7 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const started = Date.now();
   const { browser, close } = await launchBrowser();
+  const closers: (() => Promise<void>)[] = [];
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -140,12 +143,16 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     const timings: string[] = [];
 
     /** Presses Check and waits for its answer in place; returns whether the step passed, with every line's kind. */
-    async function check(): Promise<{ passed: boolean; lines: number; ok: number; text: string }> {
+    async function check(keyboard = false): Promise<{ passed: boolean; lines: number; ok: number; text: string }> {
       // Checks are rate-limited per learner (1 s here); a learner pressing twice in a second would be told to wait.
       const wait = lastCheck + CHECK_RATE_LIMIT_MS + 100 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const button = page.locator('.check-form button[type=submit]');
-      await button.click();
+      if (keyboard) {
+        // Keyboard only: Tab from the top of the page reaches Check, and Enter presses it.
+        await tabTo('.check-form button[type=submit]');
+        await page.keyboard.press('Enter');
+      } else await button.click();
       lastCheck = Date.now();
       // The button stays disabled while the check runs (public/app.js).
       await page.locator('.check-form button[type=submit]:not([disabled])').waitFor({ timeout: 60_000 });
@@ -160,10 +167,29 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
       };
     }
 
-    async function expectFails(): Promise<void> {
-      const before = await check();
+    async function expectFails(keyboard = false): Promise<void> {
+      const before = await check(keyboard);
       expect(before.passed).toBe(false);
       expect(before.ok).toBeLessThan(before.lines);
+      // A failing check shows its hint.
+      expect((await page.locator('.check-result .check-hint').first().innerText()).trim()).toMatch(/^Hint: \S/);
+    }
+
+    /** Presses Tab from the top of the page until the element matching `selector` has the focus (at most 150 presses). */
+    async function tabTo(selector: string): Promise<void> {
+      await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?(): void } | null } }).document.activeElement?.blur?.());
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 150; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((sel) => Boolean((globalThis as unknown as { document: { activeElement: { matches(s: string): boolean } | null } }).document.activeElement?.matches(sel)), selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    }
+
+    /** On the instructor's open class grid: the learner's cell for the step turns passed, with no reload. */
+    async function teacherSeesPassed(step: string): Promise<void> {
+      const cell = teacherPage.locator(`tr[data-learner="${learnerId}"] td.cell`).nth(STEPS.indexOf(step));
+      await teacherPage.waitForFunction((el) => (el as unknown as { className: string }).className.includes('status-passed'), await cell.elementHandle(), { timeout: 5_000 });
     }
 
     async function expectAllGreen(step: string): Promise<void> {
@@ -171,6 +197,7 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
       if (!after.passed || after.ok !== after.lines) throw new Error(`step ${step} did not pass: ${after.text}`);
       expect(after.lines).toBeGreaterThan(0);
       expect(await page.locator(`.step-list li:has(a[href$="/steps/${step}"])`).getAttribute('class')).toContain('status-passed');
+      await teacherSeesPassed(step);
       timings.push(`${step} ${((Date.now() - stepStarted) / 1000).toFixed(1)} s`);
     }
 
@@ -195,18 +222,38 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
       await term.waitFor(/learner@cloudshell/, 20_000);
     }
 
-    // Sign up: a brand-new learner, whose sandbox account is empty.
-    await page.goto(`${base}/signup?next=%2Flabs%2F${LAB}`);
+    // An instructor's class, and its join link, which the learner opens before having an account.
+    const instructor = (await running.store.users.create({ email: 'tess@example.com', name: 'Tess Teacher', passwordHash: await hashPassword(TEACHER_PASSWORD), role: 'instructor' }))!;
+    const cls = await running.store.classes.create({ name: 'Flow logs, Tuesday', labId: LAB, instructorId: instructor.id });
+
+    // Sign up: a brand-new learner, whose sandbox account is empty, through the join link; then join.
+    await page.goto(`${base}/signup?next=${encodeURIComponent(`/join/${cls.joinCode}`)}`);
     await page.fill('#name', 'Wanda Wholelab');
     await page.fill('#email', 'wanda@example.com');
     await page.fill('#password', 'a long enough password');
     await page.click('form button[type=submit]');
-    await page.waitForURL(`${base}/labs/${LAB}`);
+    await page.waitForURL(`${base}/join/${cls.joinCode}`);
+    await Promise.all([page.waitForURL(/\/classes\?joined=/), page.getByRole('button', { name: 'Join this class' }).click()]);
+    const learnerId = (await running.store.classes.members(cls.id))[0].userId;
+
+    // Meanwhile the instructor has the class grid open in another browser, and never reloads it.
+    const teacherBrowser = await launchBrowser();
+    closers.push(teacherBrowser.close);
+    const teacherPage = await teacherBrowser.browser.newPage();
+    await teacherPage.goto(`${base}/login`);
+    await teacherPage.fill('#email', 'tess@example.com');
+    await teacherPage.fill('#password', TEACHER_PASSWORD);
+    await Promise.all([teacherPage.waitForNavigation(), teacherPage.click('form button[type=submit]')]);
+    await teacherPage.goto(`${base}/classes/${cls.id}`);
+    await teacherPage.locator('[data-live-status]', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    await teacherPage.evaluate(() => ((globalThis as unknown as { verilabNoReload: boolean }).verilabNoReload = true));
 
     // Step 1: Check fails in the empty account; open the cloud shell, run the solution, Check.
     await openStep('vpcs');
-    await expectFails();
-    await page.locator('details[data-shell-panel] > summary').click();
+    await expectFails(true);
+    // The shell panel is reached with Tab too, and opened with Enter.
+    await tabTo('details[data-shell-panel] > summary');
+    await page.keyboard.press('Enter');
     await shellReady();
     const step1 = await term.run(await solutionOnPage(page));
     expect(step1).toMatch(/^vpc-\w+ subnet-\w+ vpc-\w+ subnet-\w+$/m);
@@ -242,6 +289,11 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     await openStep('ping');
     await shellReady();
     await expectFails();
+    // The learner writes a reflection on the page; it is saved in place.
+    const reflection = page.locator('form.reflection-form').first();
+    await reflection.locator('textarea').fill('The private address is only reachable inside VPC 2 until the VPCs are peered.');
+    await reflection.getByRole('button', { name: 'Save answer' }).click();
+    await reflection.locator('.save-status', { hasText: 'Saved' }).waitFor({ timeout: 10_000 });
     const ping = await solutionOnPage(page);
     const onInstance = ping.findIndex((l) => l.startsWith('# On instance 1'));
     expect(onInstance).toBeGreaterThan(0);
@@ -336,6 +388,11 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
       expect(await rows.nth(i).getAttribute('class')).toBe('status-passed');
       expect(await rows.nth(i).locator('a').getAttribute('href')).toBe(`/labs/${LAB}/steps/${STEPS[i]}`);
     }
+    // The instructor's page was never reloaded, yet shows every step passed.
+    expect(await teacherPage.evaluate(() => (globalThis as unknown as { verilabNoReload?: boolean }).verilabNoReload)).toBe(true);
+    expect(await teacherPage.locator(`tr[data-learner="${learnerId}"] td.cell.status-passed`).count()).toBe(STEPS.length);
+    await teacherPage.screenshot({ path: path.join(ARTIFACTS, 'whole-lab-class-grid.png'), fullPage: true });
+
     // The last pass wrote the completion report: the page, then the PDF the learner downloads.
     await page.goto(`${base}/reports/${LAB}`);
     await page.locator('h1', { hasText: 'VPC Monitoring with Flow Logs' }).waitFor();
@@ -356,6 +413,7 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     expect(errors).toEqual([]);
     console.log(`whole lab in the browser: ${Math.round((Date.now() - started) / 1000)} s (${timings.join(', ')})`);
   } finally {
+    for (const closeOther of closers) await closeOther();
     await close();
   }
-}, 300_000);
+}, 360_000);
