@@ -2,6 +2,7 @@
 // (flow records, the Logs Insights query's result), builds the report, stores it. Also the unfinished "progress so far".
 import { GetQueryResultsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AppError } from '../errors';
+import { accountOfArn } from '../labs/kit/policy';
 import type { Logger } from '../logger';
 import type { Lab, LabCatalog } from '../labs/types';
 import type { Store } from '../store';
@@ -80,7 +81,7 @@ export class ReportService {
     const lab = this.lab(labId);
     const connection = await this.deps.store.connections.get(user.id);
     const sandbox = this.deps.mode === 'sandbox' ? await this.deps.store.sandboxAccounts.get(user.id) : undefined;
-    return buildReport({ ...(await this.inputs(user, lab)), accountId: sandbox?.accountId ?? accountOfRole(connection?.roleArn) ?? '', region: sandbox?.region ?? connection?.region ?? lab.defaultRegion, records: [] });
+    return buildReport({ ...(await this.inputs(user, lab)), accountId: sandbox?.accountId ?? (connection?.roleArn ? accountOfArn(connection.roleArn) : undefined) ?? '', region: sandbox?.region ?? connection?.region ?? lab.defaultRegion, records: [] });
   }
 
   /** Every flow record since the lab began in the log groups the learner's flow logs deliver to. Unreadable: none. */
@@ -106,9 +107,4 @@ export class ReportService {
       return { queryString: q.queryString, logGroupName: q.logGroupName, ranAt: q.createdAt, rows: [] };
     }
   }
-}
-
-/** The account id inside a role ARN (arn:aws:iam::123456789012:role/name). */
-function accountOfRole(arn: string | null | undefined): string | undefined {
-  return arn ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
 }
