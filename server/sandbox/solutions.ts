@@ -96,7 +96,7 @@ export class SandboxSolutions {
 
   async skipStatus(user: User | undefined, labId: string, stepId: string): Promise<SkipStatus | undefined> {
     if (!user || !this.deps.solvers.get(labId)) return undefined;
-    const [progress, policy] = await Promise.all([this.deps.store.progress.forLearner(user.id, labId), this.deps.store.classes.skipPolicy(user.id, labId)]);
+    const [progress, policy] = await Promise.all([this.deps.store.progress.statuses(user.id, labId), this.deps.store.classes.skipPolicy(user.id, labId)]);
     const row = progress.find((p) => p.stepId === stepId);
     return { offered: policy === 'allowed' && row?.status !== 'passed', skippedAt: row?.skippedAt ?? undefined };
   }

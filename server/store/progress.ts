@@ -37,6 +37,9 @@ export interface StepProgress {
   skippedAt: string | null;
 }
 
+/** A step's status without its evidence: what the step list and the lab page show, and what says a drawing is current. */
+export type StepStatusRow = Pick<StepProgress, 'stepId' | 'status' | 'updatedAt' | 'attemptsCount' | 'skippedAt'>;
+
 type ProgressRow = Database['step_progress'];
 const toProgress = (r: ProgressRow): StepProgress => ({
   userId: r.user_id,
@@ -135,6 +138,17 @@ export function progressRepo(db: Kysely<Database>) {
     async forLearner(userId: string, labId: string): Promise<StepProgress[]> {
       const rows = await db.selectFrom('step_progress').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId).execute();
       return rows.map(toProgress);
+    },
+
+    /** The learner's status per step, without parsing the evidence (the step pages' hot path). */
+    async statuses(userId: string, labId: string): Promise<StepStatusRow[]> {
+      const rows = await db
+        .selectFrom('step_progress')
+        .select(['step_id', 'status', 'updated_at', 'attempts_count', 'skipped_at'])
+        .where('user_id', '=', userId)
+        .where('lab_id', '=', labId)
+        .execute();
+      return rows.map((r) => ({ stepId: r.step_id, status: r.status, updatedAt: r.updated_at, attemptsCount: Number(r.attempts_count), skippedAt: r.skipped_at ?? null }));
     },
 
     async forLearners(userIds: string[], labId: string): Promise<StepProgress[]> {

@@ -7,13 +7,13 @@ import { AppError, NotFoundError } from '../errors';
 import type { CheckRegistry } from '../labs/registry';
 import { INTRO_STEP, VERIFIER_TEMPLATE_FILE, type Lab, type LabCatalog, type Reflection, type Step } from '../labs/types';
 import type { Store } from '../store';
-import type { Attempt } from '../store/progress';
+import type { Attempt, StepStatusRow } from '../store/progress';
 import type { StepStatus } from '../store/schema';
 import type { CheckRun, CleanupRun, VerifyEngine } from '../verify/engine';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
 import { respond } from './respond';
 import type { LabReports } from '../reports/lab-report';
-import { yourNetwork } from '../reports/your-network';
+import { NetworkDrawings, yourNetwork } from '../reports/your-network';
 
 export const REFLECTION_MAX = 2000;
 const reflectionSchema = z.object({ text: plainText('Your answer', REFLECTION_MAX, { multiline: true }) });
@@ -69,16 +69,30 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
   const pages = Router();
   const learner = Router();
 
+  const drawings = new NetworkDrawings();
+
   async function progressMap(req: Request, lab: Lab): Promise<Record<string, StepStatus>> {
-    return (await progressAndNetwork(req, lab)).progress;
+    if (!req.user) return {};
+    return statusMap(await store.progress.statuses(req.user.id, lab.id));
   }
 
-  /** The learner's status per step, and "Your network" drawn from the evidence of their latest check of each step. */
+  function statusMap(rows: StepStatusRow[]): Record<string, StepStatus> {
+    return Object.fromEntries(rows.map((r) => [r.stepId, r.status]));
+  }
+
+  /**
+   * The learner's status per step, and "Your network" drawn from the evidence of their latest check of each step. The
+   * drawing is kept until their progress changes, so a page view reads the statuses alone.
+   */
   async function progressAndNetwork(req: Request, lab: Lab): Promise<{ progress: Record<string, StepStatus>; network?: { svg: string; text: string } }> {
-    if (!req.user) return { progress: {} };
-    const rows = await store.progress.forLearner(req.user.id, lab.id);
-    const progress: Record<string, StepStatus> = Object.fromEntries(rows.map((r) => [r.stepId, r.status]));
-    return { progress, network: yourNetwork(lab, labReports?.get(lab.id), rows) };
+    const user = req.user;
+    if (!user) return { progress: {} };
+    const statuses = await store.progress.statuses(user.id, lab.id);
+    const labReport = labReports?.get(lab.id);
+    const network = labReport
+      ? await drawings.get(user.id, lab.id, statuses, async () => yourNetwork(lab, labReport, await store.progress.forLearner(user.id, lab.id)))
+      : undefined;
+    return { progress: statusMap(statuses), network };
   }
 
   /** What a page with reflections shows besides its content: a refused answer with its draft, a saved notice, a Check that could not run. */
@@ -101,7 +115,8 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
       progressAndNetwork(req, lab),
       answersOn(req, lab, step.id, state),
       user ? store.progress.attempts(user.id, lab.id, 1, step.id) : Promise.resolve([] as Attempt[]),
-      user ? store.connections.get(user.id) : Promise.resolve(undefined),
+      // In sandbox mode the learner's account is always there: no role to look up.
+      user && !sandboxMode ? store.connections.get(user.id) : Promise.resolve(undefined),
     ]);
     return {
       title: `${step.title} · ${lab.title}`,
@@ -136,7 +151,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     const [progress, attempts, connection, answers] = await Promise.all([
       progressMap(req, lab),
       user ? store.progress.attempts(user.id, lab.id, lab.steps.length * 3) : Promise.resolve([] as Attempt[]),
-      user ? store.connections.get(user.id) : Promise.resolve(undefined),
+      user && !sandboxMode ? store.connections.get(user.id) : Promise.resolve(undefined),
       answersOn(req, lab, INTRO_STEP, state),
     ]);
     const latest: Record<string, Attempt> = {};

@@ -87,6 +87,20 @@ describe('request log', () => {
     const [failure] = log.lines().filter((l) => l.msg === 'unhandled error');
     expect(failure).toMatchObject({ level: 50, reqId: id, url: '/healthz', err: expect.objectContaining({ message: 'database went away' }) });
   });
+  it('a page that fails: its access line is an error naming the status, under the id the error line carries', async () => {
+    const user = await makeUser(ctx.store);
+    const agent = await signedIn(ctx.app, user);
+    ctx.store.progress.statuses = async () => {
+      throw new Error('progress table went away');
+    };
+    log.raw.length = 0;
+    const res = await agent.get('/labs/vpc-flow-logs/steps/vpcs?from=somewhere').expect(500);
+    await settle();
+    const id = res.headers['x-request-id'];
+    const access = log.lines().filter((l) => l.req);
+    expect(access).toEqual([expect.objectContaining({ level: 50, reqId: id, msg: 'request failed with status 500', req: { method: 'GET', url: '/labs/vpc-flow-logs/steps/vpcs' }, res: { statusCode: 500 }, userId: user.id })]);
+    expect(log.lines().filter((l) => l.msg === 'unhandled error')).toEqual([expect.objectContaining({ reqId: id })]);
+  });
 });
 
 describe('request log, sandbox signing proxy', () => {
