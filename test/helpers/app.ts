@@ -16,13 +16,14 @@ import type { Store } from '../../server/store';
 import type { Role } from '../../server/store/schema';
 import type { User } from '../../server/store/users';
 import { openTestStore } from './store';
+import { TEST_AWS_CREDENTIALS } from './credentials';
 
 export const FIXTURES = path.join(ROOT_DIR, 'test', 'fixtures');
 export const silentLogger = pino({ level: 'silent' });
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const TEST_PASSWORD = 'correct horse battery';
 /** Verilab's own AWS keys in tests: what moto accepts, and harmless anywhere else. Hand the SDK a copy: it writes to the object. */
-export const TEST_AWS_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+export { TEST_AWS_CREDENTIALS };
 
 const realLabs: Partial<Record<'aws' | 'sandbox', LabCatalog>> = {};
 /** The real labs folder, rendered for a mode (AWS unless asked), loaded once per test file (it is read-only). */

@@ -2,7 +2,7 @@
 import { deployVerifierRole, motoLabClients } from '../../labs/vpc-flow-logs/solve';
 import { freePort, startMoto, type MotoProcess } from '../../server/sandbox/moto-process';
 import type { AwsSettings } from '../../server/verify/aws-session';
-import { TEST_AWS_CREDENTIALS } from './app';
+import { TEST_AWS_CREDENTIALS } from './credentials';
 
 export const VERILAB_ACCOUNT = '123456789012'; // moto's default account: where Verilab's own test keys land
 export const LEARNER_ACCOUNT = '111111111111';
