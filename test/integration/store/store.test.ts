@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { openStore } from '../../../server/store';
+import { FIRST_SHELL_UID } from '../../../server/store/sandbox-accounts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/store';
 
 let database: TestDatabase;
@@ -44,6 +46,26 @@ describe('store', () => {
       const began = (await store.progress.labStartedAt(newcomer.id, 'vpc-flow-logs'))!.getTime();
       expect(began).toBeGreaterThanOrEqual(before - 1000);
       expect(began).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sandbox accounts: a whole class creating its accounts at once gets one each, with distinct shell uids, and nobody an error', async () => {
+    const store = await openStore(database.options);
+    try {
+      const learners = await Promise.all(Array.from({ length: 60 }, (_, i) => store.users.create({ email: `l${i}@example.com`, name: `L${i}`, passwordHash: 'x', role: 'learner' })));
+      const fresh = () => ({ accountId: String(100_000_000_000 + randomBytes(4).readUInt32BE()), accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretSealed: 'sealed', region: 'us-east-1' });
+      // Each learner twice, as when a page and the shell ask for the account in the same moment.
+      const created = await Promise.all([...learners, ...learners].map((u) => store.sandboxAccounts.create(u!.id, fresh)));
+      const uids = new Set(created.map((a) => a.shellUid));
+      expect(uids.size).toBe(60);
+      expect(Math.min(...uids)).toBe(FIRST_SHELL_UID);
+      expect(Math.max(...uids)).toBe(FIRST_SHELL_UID + 59);
+      // The second request of each learner got the same account as the first.
+      for (let i = 0; i < 60; i++) expect(created[i + 60]).toEqual(created[i]);
+      expect(new Set(created.map((a) => a.userId)).size).toBe(60);
+      expect(created.every((a, i) => a.userId === learners[i % 60]!.id)).toBe(true);
     } finally {
       await store.close();
     }
