@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 
-const BENCHES = ['bench-pages', 'bench-dashboard', 'bench-verify', 'bench-sandbox'];
+const BENCHES = ['bench-pages', 'bench-class', 'bench-dashboard', 'bench-verify', 'bench-sandbox'];
 
 function run(name: string): Promise<{ lines: string[]; code: number | null; seconds: number }> {
   return new Promise((resolve) => {

@@ -59,6 +59,12 @@ const awsPartitions = z
 /** Sign-up attempts per address per hour: a class of 60 behind one NAT, with its typos, fits well under it. */
 export const DEFAULT_SIGNUP_RATE_LIMIT_PER_HOUR = 200;
 
+/**
+ * Checks at once, by mode. A sandbox check waits on one moto process however many run, so more in flight only hold more
+ * memory; AWS answers in parallel, so a class gets its results about as fast with 64 as with no limit.
+ */
+export const DEFAULT_CHECK_CONCURRENCY = { sandbox: 8, aws: 64 } as const;
+
 export const configSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -75,6 +81,7 @@ export const configSchema = z.object({
   LABS_DIR: z.string().min(1).default(LABS_DIR),
   VERILAB_TEMPLATE_URL: optionalUrl,
   CHECK_RATE_LIMIT_SECONDS: positiveInt.default(10),
+  CHECK_CONCURRENCY: positiveInt.max(10_000).optional(),
   AUTH_RATE_LIMIT_PER_15_MIN: positiveInt.default(20),
   SIGNUP_RATE_LIMIT_PER_HOUR: positiveInt.default(DEFAULT_SIGNUP_RATE_LIMIT_PER_HOUR),
   CONNECT_RATE_LIMIT_PER_15_MIN: positiveInt.default(10),
@@ -110,6 +117,8 @@ export interface Config {
   labsDir: string;
   templateUrl?: string;
   checkRateLimitSeconds: number;
+  /** Checks looking into accounts at once; the others wait their turn (8 in sandbox mode, where one moto answers every call; 64 on AWS). */
+  checkConcurrency: number;
   /** Failed sign-ins per email and address (ten times that per address, whatever the email). */
   authRateLimitPer15Min: number;
   /** Sign-up attempts per address. */
@@ -161,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     );
   }
   const raw: RawConfig = parsed.data;
+  const mode = raw.VERILAB_MODE ?? (awsCredentialsPresent(env) ? 'aws' : 'sandbox');
   const config: Config = {
     port: raw.PORT,
     host: raw.HOST,
@@ -168,12 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: typeof raw.TRUST_PROXY === 'object' ? Object.freeze(raw.TRUST_PROXY) : (raw.TRUST_PROXY ?? false),
     dataDir: path.resolve(raw.DATA_DIR),
     databaseUrl: raw.DATABASE_URL,
-    mode: raw.VERILAB_MODE ?? (awsCredentialsPresent(env) ? 'aws' : 'sandbox'),
+    mode,
     sessionSecret: raw.SESSION_SECRET,
     logLevel: raw.LOG_LEVEL,
     labsDir: path.resolve(raw.LABS_DIR),
     templateUrl: raw.VERILAB_TEMPLATE_URL,
     checkRateLimitSeconds: raw.CHECK_RATE_LIMIT_SECONDS,
+    checkConcurrency: raw.CHECK_CONCURRENCY ?? DEFAULT_CHECK_CONCURRENCY[mode],
     authRateLimitPer15Min: raw.AUTH_RATE_LIMIT_PER_15_MIN,
     signupRateLimitPerHour: raw.SIGNUP_RATE_LIMIT_PER_HOUR,
     connectRateLimitPer15Min: raw.CONNECT_RATE_LIMIT_PER_15_MIN,

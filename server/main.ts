@@ -105,7 +105,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env, options: { log
   }
   const aws = sandbox?.aws ?? new AwsSessions(awsSettings(config));
   const reports = reportService({ store, labs, mode: config.mode, logger });
-  const engine = new VerifyEngine({ labs, checks, store, aws, accounts: sandbox?.accounts.accounts(), logger, rateLimitMs: config.checkRateLimitSeconds * 1000, reports });
+  const engine = new VerifyEngine({ labs, checks, store, aws, accounts: sandbox?.accounts.accounts(), logger, rateLimitMs: config.checkRateLimitSeconds * 1000, reports, concurrency: config.checkConcurrency });
   const app = buildApp({
     reports,
     config,

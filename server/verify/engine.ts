@@ -75,6 +75,38 @@ export interface EngineDeps {
   now?: () => Date;
   /** Writes the completion report when a check passes the lab's last open step. */
   reports?: { finished(userId: string, labId: string): Promise<boolean>; generate(user: User, labId: string, aws: AwsClients): Promise<unknown> };
+  /** How many checks look into accounts at once (CHECK_CONCURRENCY); the others wait their turn. Unlimited when absent. */
+  concurrency?: number;
+}
+
+/**
+ * At most `size` runs at a time; the others wait in the order they came. A class pressing Check together would otherwise
+ * have every check's AWS calls, responses and evidence in memory at once, although the answers cannot come faster than
+ * the account's API gives them (in sandbox mode, one moto process answers every call in turn).
+ */
+export class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next in line, or is given back.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+
+  /** Runs and waiting runs, for tests and logs. */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
 }
 
 /** A step's status from its result: passed, failed when any line failed, unknown when only "could not check" remains. */
@@ -128,18 +160,25 @@ export class VerifyEngine {
   private readonly lastStart = new Map<string, number>();
   private readonly now: () => Date;
   private readonly accounts: AccountSource;
+  private readonly slots: Slots;
 
   constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? (() => new Date());
     this.accounts = deps.accounts ?? connectedAccounts(deps.store);
+    this.slots = new Slots(deps.concurrency ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Clients in the learner's account, once the per-learner rate limit allows a look (checks and clean-up share it). */
-  private async learnerClients(user: User): Promise<AwsClients> {
+  /** The learner's role, once the per-learner rate limit allows a look (checks and clean-up share it); refused at once, not after a wait. */
+  private async allowLook(user: User) {
     const role = await this.accounts.roleFor(user);
     await this.enforceRateLimit(user.id);
     this.lastStart.set(user.id, this.now().getTime());
-    return this.deps.aws.forRole(role);
+    return role;
+  }
+
+  /** Clients in the learner's account, once the per-learner rate limit allows a look. */
+  private async learnerClients(user: User): Promise<AwsClients> {
+    return this.deps.aws.forRole(await this.allowLook(user));
   }
 
   /** Checks the given steps (all of them when none are given) for the learner and records the attempts. */
@@ -163,15 +202,24 @@ export class VerifyEngine {
     const lab = this.deps.labs.get(labId);
     if (!lab) throw new AppError(404, 'LAB_NOT_FOUND');
     if (!this.deps.checks.cleanup(lab.id)) throw new AppError(404, 'NO_CLEANUP_CHECK', ENGINE_MESSAGES.NO_CLEANUP);
-    const aws = await this.learnerClients(user);
-    const result = await runCleanup(aws, lab, this.deps.checks, { now: this.now() });
-    this.deps.logger.info({ user: user.id, lab: lab.id, clean: result.passed }, 'checked clean-up');
-    return { labId: lab.id, accountId: aws.accountId, region: aws.region, result };
+    const role = await this.allowLook(user);
+    return this.slots.run(async () => {
+      const aws = await this.deps.aws.forRole(role);
+      const result = await runCleanup(aws, lab, this.deps.checks, { now: this.now() });
+      this.deps.logger.info({ user: user.id, lab: lab.id, clean: result.passed }, 'checked clean-up');
+      return { labId: lab.id, accountId: aws.accountId, region: aws.region, result };
+    });
   }
 
   private async start(user: User, lab: Lab, steps: string[]): Promise<CheckRun> {
+    const role = await this.allowLook(user);
+    return this.slots.run(() => this.look(user, lab, steps, role));
+  }
+
+  /** The check itself, in its slot: its duration counts from here, not from the wait for a slot. */
+  private async look(user: User, lab: Lab, steps: string[], role: Awaited<ReturnType<AccountSource['roleFor']>>): Promise<CheckRun> {
     const started = Date.now();
-    const aws = await this.learnerClients(user);
+    const aws = await this.deps.aws.forRole(role);
     const now = this.now();
     // Began = first attempt or class enrolment; with neither, this attempt is the first one.
     const labStartedAt = (await this.deps.store.progress.labStartedAt(user.id, lab.id)) ?? now;

@@ -22,6 +22,14 @@ describe('config', () => {
     expect(c).toMatchObject({ motoUrl: 'http://10.0.0.5:5000', shellIdleMs: 300_000, homeQuotaBytes: 20 * 1024 * 1024 });
   });
 
+  it('checks at once: 8 in sandbox mode, 64 on AWS, CHECK_CONCURRENCY over either; refused when not a positive number', () => {
+    expect(loadConfig({ VERILAB_MODE: 'sandbox' }).checkConcurrency).toBe(8);
+    expect(loadConfig({ VERILAB_MODE: 'aws' }).checkConcurrency).toBe(64);
+    expect(loadConfig({ VERILAB_MODE: 'aws', CHECK_CONCURRENCY: '5' }).checkConcurrency).toBe(5);
+    expect(() => loadConfig({ CHECK_CONCURRENCY: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CHECK_CONCURRENCY: 'many' })).toThrow(ConfigError);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],

@@ -91,3 +91,40 @@ describe('VerifyEngine: the context checks get', () => {
     expect(seen[0]).toMatchObject({ region: 'eu-west-1', steps: ['second', 'first'] });
   });
 });
+
+describe('VerifyEngine: checks at once', () => {
+  it('with one slot, a second learner waits for the first check; their rate limit is still answered at once', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const check: StepCheck = { needs: [], run: () => ({ passed: true, checks: [{ label: 'looked', ok: true }], evidence: {} }) };
+    const checks: CheckRegistry = { get: () => check, has: () => true, gather: () => undefined, cleanup: () => undefined };
+    const role = { roleArn: 'arn:aws:iam::111122223333:role/VerilabReadOnly', externalId: 'x', region: 'eu-west-1', sessionName: 'test' };
+    const engine = new VerifyEngine({
+      labs: CATALOG,
+      checks,
+      store,
+      aws: {
+        forRole: async () => {
+          order.push(`look ${order.length}`);
+          if (order.length === 1) await held;
+          return { accountId: '111122223333', region: 'eu-west-1' } as AwsClients;
+        },
+      },
+      accounts: { roleFor: async () => role },
+      logger: pino({ level: 'silent' }),
+      rateLimitMs: 60_000,
+      concurrency: 1,
+    });
+    const [ada, bo] = await Promise.all(['ada', 'bo'].map((n) => store.users.create({ email: `${n}@example.com`, name: n, passwordHash: 'x', role: 'learner' })));
+    const first = engine.check(ada!, LAB_ID, ['first']);
+    const second = engine.check(bo!, LAB_ID, ['first']);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['look 0']); // Bo waits for the slot
+    // Ada pressing Check again for another step is refused now, not after the wait.
+    await expect(engine.check(ada!, LAB_ID, ['second'])).rejects.toMatchObject({ status: 429 });
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['look 0', 'look 1']);
+  });
+});
