@@ -5,7 +5,7 @@
 // memory (the Node process alone: moto and the shells are other processes) at idle, after the checks and with 50 cloud
 // shells open. Target: under 250 MB each time. BENCH_LEARNERS and BENCH_SHELLS change the class size (200 and 50).
 // Exits 0 when it ran to the end, targets met or not; 1 with the error when it could not.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +19,8 @@ import { DEFAULT_SIGNUP_RATE_LIMIT_PER_HOUR } from '../server/config';
 import { VERILAB_SANDBOX_CREDENTIALS } from '../server/sandbox/keys';
 import { freePort, inMotoAccount } from '../server/sandbox/moto-process';
 import type { AwsClients } from '../server/verify/aws-session';
+import { ANSI_ESCAPES, descendants, memoryKb, mergeCookies, percentile, sleep, startChild, stopChild, submitForm } from './bench-kit';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const LEARNERS = Number(process.env.BENCH_LEARNERS ?? 200);
 const SHELLS = Math.min(Number(process.env.BENCH_SHELLS ?? 50), LEARNERS);
 const LAB = 'vpc-flow-logs';
@@ -37,10 +37,7 @@ const MEMORY_TARGET_MB = 250;
 /** The defaults of the limits this benchmark may have to lift (server/config.ts). */
 const DEFAULT_MAX_SHELLS = 50;
 
-const ANSI_ESCAPES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (n: number) => `${n.toFixed(0)} ms`;
-const sleep = (millis: number) => new Promise((r) => setTimeout(r, millis));
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 interface Learner {
@@ -68,13 +65,6 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<
   return out;
 }
 
-/** The cookies a browser would hold after `res`: the old ones, replaced by any of the same name that were set. */
-function mergeCookies(cookie: string, res: Response): string {
-  const fresh = res.headers.getSetCookie().map((c) => c.split(';')[0]);
-  const names = new Set(fresh.map((c) => c.split('=')[0]));
-  return [...cookie.split('; ').filter((c) => c && !names.has(c.split('=')[0])), ...fresh].join('; ');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes and their memory, from /proc
 
@@ -97,30 +87,6 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-/** Every process below `pid`, from the parent ids in /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone already
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
 }
 
 function cmdline(pid: number): string[] {
@@ -152,20 +118,7 @@ function findMoto(verilabPid: number): { pid: number; url: string; pids: number[
  */
 function shellsMemoryMb(verilabPid: number, motoPids: number[]): { count: number; rss: number; pss: number } {
   const moto = new Set(motoPids);
-  let count = 0;
-  let rss = 0;
-  let pss = 0;
-  for (const pid of descendants(verilabPid)) {
-    if (moto.has(pid)) continue;
-    try {
-      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      count += 1;
-    } catch {
-      // gone already
-    }
-  }
+  const { count, rss, pss } = memoryKb(descendants(verilabPid).filter((pid) => !moto.has(pid)));
   return { count, rss: rss / 1024, pss: pss / 1024 };
 }
 
@@ -176,28 +129,11 @@ async function startVerilab(env: NodeJS.ProcessEnv, base: string): Promise<Child
   // Its log (pino, on stdout) is not wanted here, unless BENCH_VERILAB_LOG names a file to look into errors with; its
   // stderr is, should it fail.
   const log = process.env.BENCH_VERILAB_LOG ? fs.openSync(process.env.BENCH_VERILAB_LOG, 'w') : 'ignore';
-  const child = spawn(process.execPath, ['dist/server/cli.js', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
-  if (typeof log === 'number') fs.closeSync(log);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`verilab serve exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).status === 200) return child;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
+  try {
+    return await startChild(process.execPath, ['dist/server/cli.js', 'serve'], env, `${base}/healthz`, log);
+  } finally {
+    if (typeof log === 'number') fs.closeSync(log);
   }
-  child.kill('SIGKILL');
-  throw new Error(`${base}/healthz did not answer in 90 s`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,18 +141,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** Signs a learner up through the form with its CSRF token and cookies, as a browser would. */
 async function signUp(base: string, index: number): Promise<Learner> {
-  const page = await fetch(`${base}/signup`);
-  let cookie = mergeCookies('', page);
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!token) throw new Error('the sign-up page has no CSRF token');
-  const res = await fetch(`${base}/signup`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, name: `Bench Learner ${index}`, email: `bench-${index}-${Date.now()}@example.com`, password: PASSWORD }).toString(),
-  });
-  if (res.status !== 303) throw new Error(`sign-up ${index} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
-  cookie = mergeCookies(cookie, res);
+  const cookie = await submitForm(base, '/signup', { name: `Bench Learner ${index}`, email: `bench-${index}-${Date.now()}@example.com`, password: PASSWORD });
   return { index, cookie, prepared: false };
 }
 
@@ -394,7 +319,7 @@ async function main(): Promise<void> {
   const cleanUp = async () => {
     for (const ws of sockets) ws.terminate();
     if (verilab?.pid) see(descendants(verilab.pid));
-    if (verilab) await stop(verilab);
+    if (verilab) await stopChild(verilab, 15_000);
     await sleep(500);
     for (const [pid, command] of seen) {
       if (!command || cmdline(pid).join(' ') !== command) continue;

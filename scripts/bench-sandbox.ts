@@ -17,56 +17,17 @@ import type { AccountSnapshot } from '../server/verify/snapshot';
 import { start } from '../server/main';
 import { freePort, inMotoAccount } from '../server/sandbox/moto-process';
 import { SESSION_COOKIE } from '../server/web/security';
+import { ANSI_ESCAPES, descendants, memoryKb, percentile } from './bench-kit';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 const SHELLS = Number(process.env.BENCH_SHELLS ?? 20);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-/** Terminal colour and cursor sequences, removed before looking for the prompt. */
-const ANSI_ESCAPES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
-}
-
-/**
- * Memory (kB) of every process below `pid`, from /proc: the shells' bwrap, socat and bash. Both resident size (which counts
- * shared library pages in every process) and proportional set size (which splits shared pages among their users).
- */
-function descendantsMemoryKb(pid: number, skip: Set<number>): { count: number; rss: number; pss: number } {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone already
-    }
-  }
-  let count = 0;
-  let rss = 0;
-  let pss = 0;
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      if (skip.has(child)) continue;
-      try {
-        const rollup = fs.readFileSync(`/proc/${child}/smaps_rollup`, 'utf8');
-        rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-        pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-        count += 1;
-      } catch {
-        // gone already
-      }
-      walk(child);
-    }
-  };
-  walk(pid);
-  return { count, rss, pss };
 }
 
 /** The pure engines alone: a simulated echo through the finished lab's network, and the lab's top-10 query over many records. */
@@ -190,7 +151,7 @@ async function main(): Promise<void> {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const motoPid = (sandbox.moto as { pid?: () => number | undefined }).pid?.();
-    const skip = new Set<number>(motoPid ? [motoPid] : []);
+    const skip = new Set<number>(motoPid ? [motoPid, ...descendants(motoPid)] : []);
     const sockets: WebSocket[] = [];
     const prompts: number[] = [];
     for (const u of users) {
@@ -214,7 +175,7 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 2000));
     const rssAfter = process.memoryUsage().rss;
-    const shells = descendantsMemoryKb(process.pid, skip);
+    const shells = memoryKb(descendants(process.pid).filter((p) => !skip.has(p)));
     const sorted = [...prompts].sort((a, b) => a - b);
     console.log(`cloud shell, ${SHELLS} learners:`);
     console.log(`  WebSocket open to first prompt  p50 ${ms(percentile(sorted, 50))}   max ${ms(sorted[sorted.length - 1])}   first ${ms(prompts[0])}   (target: within 1 s)`);
