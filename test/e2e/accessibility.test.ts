@@ -1,21 +1,18 @@
 // Accessibility of the key pages, in Chromium against Verilab in sandbox mode: axe-core finds no serious or critical
 // violation in light and dark colour schemes; headings go down one level at a time; the focused control shows it.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import pino from 'pino';
 import { hashPassword } from '../../server/auth/passwords';
-import { start, type Running } from '../../server/main';
-import { freePort } from '../../server/sandbox/moto-process';
+import type { Running } from '../../server/main';
 import { launchBrowser, type BrowserHandle } from '../helpers/browser';
+import { startSandboxVerilab, type SandboxVerilab } from '../helpers/verilab';
 import { storeFixtureReport } from '../helpers/reports';
 
 const LAB = 'vpc-flow-logs';
 const PASSWORD = 'an accessible long password';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let dir: string;
+let verilab: SandboxVerilab | undefined;
 let running: Running;
 let base: string;
 let handle: BrowserHandle;
@@ -23,10 +20,8 @@ let classId: string;
 const emails = { learner: 'ada@example.com', instructor: 'grace@example.com' };
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-e2e-a11y-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  running = await start({ PORT: String(port), PUBLIC_URL: base, DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent' }, { logger: pino({ level: 'silent' }) });
+  verilab = await startSandboxVerilab('a11y');
+  ({ base, running } = verilab);
   const { store } = running;
   const hash = await hashPassword(PASSWORD);
   const learner = (await store.users.create({ email: emails.learner, name: 'Ada Learner', passwordHash: hash, role: 'learner' }))!;
@@ -42,8 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await handle?.close();
-  await running?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await verilab?.stop();
 });
 
 async function signIn(page: Page, email: string): Promise<void> {

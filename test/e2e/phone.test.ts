@@ -1,31 +1,22 @@
 // On a phone-sized viewport (390×844): the step list folds away under its summary so the step comes first, and the cloud
 // shell opens and runs a command. Chromium against Verilab in sandbox mode, shells included.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { start, type Running } from '../../server/main';
-import { freePort } from '../../server/sandbox/moto-process';
 import { launchBrowser } from '../helpers/browser';
+import { startSandboxVerilab, type SandboxVerilab } from '../helpers/verilab';
 
 const LAB = 'vpc-flow-logs';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 
-let dir: string;
-let running: Running;
+let verilab: SandboxVerilab | undefined;
 let base: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-e2e-phone-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  running = await start({ PORT: String(port), PUBLIC_URL: base, DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent' }, { logger: pino({ level: 'silent' }) });
+  verilab = await startSandboxVerilab('phone');
+  ({ base } = verilab);
 }, 60_000);
 
-afterAll(async () => {
-  await running?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => verilab?.stop());
 
 it('a phone shows the step first with the step list folded, and the cloud shell is usable', async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });

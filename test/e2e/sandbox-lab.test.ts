@@ -1,30 +1,23 @@
 // The newcomer's path in sandbox mode, in Chromium against Verilab as `npm start` runs it: sign up, open the cloud shell on
 // step 1, run the step's CLI block unchanged, press Check, and see every check turn green.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { start, type Running } from '../../server/main';
+import type { Running } from '../../server/main';
 import { LABS_DIR } from '../../server/paths';
-import { freePort } from '../../server/sandbox/moto-process';
 import { launchBrowser } from '../helpers/browser';
+import { startSandboxVerilab, type SandboxVerilab } from '../helpers/verilab';
 
-let dir: string;
+let verilab: SandboxVerilab | undefined;
 let running: Running;
 let base: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-e2e-sandbox-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   // The embedded defaults, as on a fresh clone: sandbox mode, SQLite in DATA_DIR, moto started by Verilab.
-  running = await start({ PORT: String(port), PUBLIC_URL: base, DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', CHECK_RATE_LIMIT_SECONDS: '1' }, { logger: pino({ level: 'silent' }) });
+  verilab = await startSandboxVerilab('sandbox', { CHECK_RATE_LIMIT_SECONDS: '1' });
+  ({ base, running } = verilab);
 }, 60_000);
 
-afterAll(async () => {
-  await running?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => verilab?.stop());
 
 /** The step's own CLI solution, exactly as the page shows it. */
 function solutionLines(stepFile: string): string[] {

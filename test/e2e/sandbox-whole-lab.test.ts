@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import pino from 'pino';
-import { start, type Running } from '../../server/main';
-import { freePort } from '../../server/sandbox/moto-process';
+import type { Running } from '../../server/main';
 import { launchBrowser } from '../helpers/browser';
+import { startSandboxVerilab, type SandboxVerilab } from '../helpers/verilab';
 import { hashPassword } from '../../server/auth/passwords';
 
 const LAB = 'vpc-flow-logs';
@@ -20,24 +19,16 @@ const IPV4 = '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}';
 const CHECK_RATE_LIMIT_MS = 1000;
 const TEACHER_PASSWORD = 'the teacher password is long';
 
-let dir: string;
+let verilab: SandboxVerilab | undefined;
 let running: Running;
 let base: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verilab-e2e-whole-lab-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  running = await start(
-    { PORT: String(port), PUBLIC_URL: base, DATA_DIR: dir, VERILAB_MODE: 'sandbox', LOG_LEVEL: 'silent', CHECK_RATE_LIMIT_SECONDS: String(CHECK_RATE_LIMIT_MS / 1000) },
-    { logger: pino({ level: 'silent' }) },
-  );
+  verilab = await startSandboxVerilab('whole-lab', { CHECK_RATE_LIMIT_SECONDS: String(CHECK_RATE_LIMIT_MS / 1000) });
+  ({ base, running } = verilab);
 }, 60_000);
 
-afterAll(async () => {
-  await running?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => verilab?.stop());
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
