@@ -119,8 +119,11 @@ describe('VerifyEngine: checks at once', () => {
     const [ada, bo] = await Promise.all(['ada', 'bo'].map((n) => store.users.create({ email: `${n}@example.com`, name: n, passwordHash: 'x', role: 'learner' })));
     const first = engine.check(ada!, LAB_ID, ['first']);
     const second = engine.check(bo!, LAB_ID, ['first']);
-    await new Promise((r) => setImmediate(r));
-    expect(order).toEqual(['look 0']); // Bo waits for the slot
+    // Ada's look starts (after her role and rate limit are read from the store); Bo's would follow within milliseconds
+    // were there no slot to wait for.
+    for (let i = 0; i < 400 && order.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(order).toEqual(['look 0']);
     // Ada pressing Check again for another step is refused now, not after the wait.
     await expect(engine.check(ada!, LAB_ID, ['second'])).rejects.toMatchObject({ status: 429 });
     release();
