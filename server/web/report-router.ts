@@ -4,7 +4,6 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, NotFoundError } from '../errors';
 import type { Lab, LabCatalog } from '../labs/types';
 import { networkDiagram } from '../reports/diagram';
-import { reportPdf } from '../reports/pdf';
 import type { ReportService } from '../reports/service';
 import { maskAccountId, withAccountMasked, type Report } from '../reports/types';
 import type { Store } from '../store';
@@ -59,6 +58,8 @@ export function reportLocals(fullReport: Report, options: { shared?: boolean; sh
 }
 
 async function sendPdf(res: Response, report: Report, paper: 'A4' | 'LETTER', options: { shared: boolean; verifyUrl?: string }) {
+  // pdfkit, its SVG drawing and fonts take about 23 MB once loaded: a process pays for them at its first PDF, not at start.
+  const { reportPdf } = await import('../reports/pdf');
   const pdf = await reportPdf(report, networkDiagram(report.network, { idPrefix: 'pdf-net-', title: `${report.learnerName}'s network` }), { size: paper, shared: options.shared, verifyUrl: options.verifyUrl });
   res.setHeader('Content-Type', 'application/pdf');
   res.setHeader('Content-Disposition', `attachment; filename="${report.labId}-report.pdf"`);
