@@ -19,7 +19,7 @@ import { requestLog } from './web/request-log';
 import type { LabClientsFactory } from './sandbox/lab-clients';
 import type { Sandbox } from './sandbox/sandbox';
 import { SandboxSolutions } from './sandbox/solutions';
-import { sandboxConnectRouter, sandboxLostNotice, skipRouter, skipStatusLocals } from './web/sandbox-router';
+import { sandboxConnectRouter, sandboxLostNotice, skipRouter } from './web/sandbox-router';
 import type { ShellService } from './sandbox/shell';
 import { shellAvailability, shellFilesRouter, shellRouter } from './web/shell-router';
 import { csrf, loadSession, requireUser, securityHeaders } from './web/security';
@@ -107,8 +107,15 @@ export function buildApp(deps: AppDeps): Express {
   // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
   app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min, signupRateLimitPerHour: config.signupRateLimitPerHour }));
   const reports = deps.reports ?? reportService({ store, labs, mode: config.mode, logger: deps.logger });
-  const lab = labRouters({ labs, store, checks: deps.checks, engine: deps.engine, sandboxMode: Boolean(sandbox), labReports: reports.labReports });
-  if (solutions) app.use('/labs/:labId/steps/:stepId', skipStatusLocals(solutions));
+  const lab = labRouters({
+    labs,
+    store,
+    checks: deps.checks,
+    engine: deps.engine,
+    sandboxMode: Boolean(sandbox),
+    labReports: reports.labReports,
+    skipStatus: solutions && ((user, labId, stepId, statuses) => solutions.skipStatus(user, labId, stepId, statuses)),
+  });
   app.use(lab.pages);
   app.use(shellFilesRouter());
 

@@ -4,6 +4,7 @@ import { AppError, NotFoundError } from '../errors';
 import type { LabSolver, SolverRegistry } from '../labs/solver-registry';
 import type { Lab, LabCatalog, Step } from '../labs/types';
 import type { Store } from '../store';
+import type { StepStatusRow } from '../store/progress';
 import type { User } from '../store/users';
 import type { AwsClients } from '../verify/aws-session';
 import type { CheckRun, VerifyEngine } from '../verify/engine';
@@ -94,9 +95,9 @@ export class SandboxSolutions {
     return this.deps.labs.labs.some((l) => this.deps.solvers.get(l.id) !== undefined);
   }
 
-  async skipStatus(user: User | undefined, labId: string, stepId: string): Promise<SkipStatus | undefined> {
+  async skipStatus(user: User | undefined, labId: string, stepId: string, statuses?: StepStatusRow[]): Promise<SkipStatus | undefined> {
     if (!user || !this.deps.solvers.get(labId)) return undefined;
-    const [progress, policy] = await Promise.all([this.deps.store.progress.statuses(user.id, labId), this.deps.store.classes.skipPolicy(user.id, labId)]);
+    const [progress, policy] = await Promise.all([statuses ?? this.deps.store.progress.statuses(user.id, labId), this.deps.store.classes.skipPolicy(user.id, labId)]);
     const row = progress.find((p) => p.stepId === stepId);
     return { offered: policy === 'allowed' && row?.status !== 'passed', skippedAt: row?.skippedAt ?? undefined };
   }

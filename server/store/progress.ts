@@ -54,6 +54,21 @@ const toProgress = (r: ProgressRow): StepProgress => ({
   skippedAt: r.skipped_at ?? null,
 });
 
+/** An attempt without its evidence: what a step page shows of the latest check. */
+export type AttemptSummary = Omit<Attempt, 'evidence'>;
+
+const toSummary = (r: Omit<Selectable<Database['attempts']>, 'evidence'>): AttemptSummary => ({
+  id: r.id,
+  userId: r.user_id,
+  labId: r.lab_id,
+  stepId: r.step_id,
+  status: r.status as Attempt['status'],
+  checks: JSON.parse(r.checks) as CheckLine[],
+  durationMs: Number(r.duration_ms),
+  createdAt: r.created_at,
+  skipped: Number(r.skipped) === 1,
+});
+
 const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({
   id: r.id,
   userId: r.user_id,
@@ -204,6 +219,20 @@ export function progressRepo(db: Kysely<Database>) {
       if (stepId) query = query.where('step_id', '=', stepId);
       const rows = await query.orderBy('created_at', 'desc').limit(limit).execute();
       return rows.map(toAttempt);
+    },
+
+    /** The learner's latest check of a step, without parsing its evidence (a page view's hot path; evidence can be large). */
+    async latestAttempt(userId: string, labId: string, stepId: string): Promise<AttemptSummary | undefined> {
+      const row = await db
+        .selectFrom('attempts')
+        .select(['id', 'user_id', 'lab_id', 'step_id', 'status', 'checks', 'duration_ms', 'created_at', 'skipped'])
+        .where('user_id', '=', userId)
+        .where('lab_id', '=', labId)
+        .where('step_id', '=', stepId)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toSummary(row);
     },
 
     /**

@@ -7,7 +7,9 @@ import { AppError, NotFoundError } from '../errors';
 import type { CheckRegistry } from '../labs/registry';
 import { INTRO_STEP, VERIFIER_TEMPLATE_FILE, type Lab, type LabCatalog, type Reflection, type Step } from '../labs/types';
 import type { Store } from '../store';
+import type { SkipStatus } from '../sandbox/solutions';
 import type { Attempt, StepStatusRow } from '../store/progress';
+import type { User } from '../store/users';
 import type { StepStatus } from '../store/schema';
 import type { CheckRun, CleanupRun, VerifyEngine } from '../verify/engine';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
@@ -32,6 +34,8 @@ interface Deps {
   sandboxMode?: boolean;
   /** The labs' report modules: "Your network" on the step pages is drawn from them. */
   labReports?: LabReports;
+  /** Sandbox mode with solutions: whether the step page offers Skip, from the statuses the page has read anyway. */
+  skipStatus?: (user: User, labId: string, stepId: string, statuses: StepStatusRow[]) => Promise<SkipStatus | undefined>;
 }
 
 function findLab(labs: LabCatalog, req: Request): Lab {
@@ -65,7 +69,7 @@ function renderToString(res: Response, view: string, locals: Record<string, unkn
  * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
  * reflections, mounted at /labs behind requireUser.
  */
-export function labRouters({ labs, store, checks, engine, sandboxMode = false, labReports }: Deps): { pages: Router; learner: Router } {
+export function labRouters({ labs, store, checks, engine, sandboxMode = false, labReports, skipStatus }: Deps): { pages: Router; learner: Router } {
   const pages = Router();
   const learner = Router();
 
@@ -84,10 +88,9 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
    * The learner's status per step, and "Your network" drawn from the evidence of their latest check of each step. The
    * drawing is kept until their progress changes, so a page view reads the statuses alone.
    */
-  async function progressAndNetwork(req: Request, lab: Lab): Promise<{ progress: Record<string, StepStatus>; network?: { svg: string; text: string } }> {
+  async function progressAndNetwork(req: Request, lab: Lab, statuses: StepStatusRow[]): Promise<{ progress: Record<string, StepStatus>; network?: { svg: string; text: string } }> {
     const user = req.user;
     if (!user) return { progress: {} };
-    const statuses = await store.progress.statuses(user.id, lab.id);
     const labReport = labReports?.get(lab.id);
     const network = labReport
       ? await drawings.get(user.id, lab.id, statuses, async () => yourNetwork(lab, labReport, await store.progress.forLearner(user.id, lab.id)))
@@ -111,15 +114,18 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
 
   async function stepLocals(req: Request, lab: Lab, step: Step, state: PageState = {}) {
     const user = req.user;
-    const [{ progress, network }, answers, attempts, connection] = await Promise.all([
-      progressAndNetwork(req, lab),
+    const statuses = user ? await store.progress.statuses(user.id, lab.id) : [];
+    const [{ progress, network }, answers, attempt, connection, skip] = await Promise.all([
+      progressAndNetwork(req, lab, statuses),
       answersOn(req, lab, step.id, state),
-      user ? store.progress.attempts(user.id, lab.id, 1, step.id) : Promise.resolve([] as Attempt[]),
+      user ? store.progress.latestAttempt(user.id, lab.id, step.id) : Promise.resolve(undefined),
       // In sandbox mode the learner's account is always there: no role to look up.
       user && !sandboxMode ? store.connections.get(user.id) : Promise.resolve(undefined),
+      user && skipStatus ? skipStatus(user, lab.id, step.id, statuses) : Promise.resolve(undefined),
     ]);
     return {
       title: `${step.title} · ${lab.title}`,
+      skip,
       lab,
       step,
       progress,
@@ -129,7 +135,7 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
       reflectionMax: REFLECTION_MAX,
       checkable: checks.has(lab.id),
       connected: sandboxMode || Boolean(connection?.roleArn),
-      attempt: attempts[0],
+      attempt,
       openEarlier: openEarlierFrom(lab, step, progress),
       network,
       checkError: state.checkError,

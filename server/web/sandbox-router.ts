@@ -146,14 +146,6 @@ export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Dep
   return router;
 }
 
-/** Whether the step page offers Skip this step, and whether the step was skipped: for the step page's view. */
-export function skipStatusLocals(solutions: SandboxSolutions): RequestHandler {
-  return async (req, res, next) => {
-    if (req.method === 'GET' && req.user) res.locals.skip = await solutions.skipStatus(req.user, String(req.params.labId), String(req.params.stepId));
-    next();
-  };
-}
-
 /** Mounted at /labs behind requireUser in both modes: outside sandbox mode, Skip is refused with a reason. */
 export function skipRouter({ solutions }: { solutions?: SandboxSolutions }): Router {
   const router = Router();

@@ -71,6 +71,28 @@ describe('store', () => {
     }
   });
 
+  it('statuses and the latest attempt of a step: what the step page reads, without the evidence', async () => {
+    const store = await openStore(database.options);
+    try {
+      const user = (await store.users.create({ email: 'sia@example.com', name: 'Sia', passwordHash: 'x', role: 'learner' }))!;
+      expect(await store.progress.statuses(user.id, 'vpc-flow-logs')).toEqual([]);
+      expect(await store.progress.latestAttempt(user.id, 'vpc-flow-logs', 'vpcs')).toBeUndefined();
+      await store.progress.recordAttempt(attempt(user.id, 'vpcs', 'failed', '2026-11-27T12:00:00Z'));
+      await store.progress.recordAttempt(attempt(user.id, 'vpcs', 'passed', '2026-11-27T12:05:00Z'));
+      await store.progress.recordAttempt(attempt(user.id, 'instances', 'failed', '2026-11-27T12:06:00Z'));
+      const latest = await store.progress.latestAttempt(user.id, 'vpc-flow-logs', 'vpcs');
+      expect(latest).toMatchObject({ stepId: 'vpcs', status: 'passed', createdAt: '2026-11-27T12:05:00.000Z', checks: [{ label: 'VPC 1 exists', ok: true }], skipped: false });
+      expect(latest).not.toHaveProperty('evidence');
+      const statuses = await store.progress.statuses(user.id, 'vpc-flow-logs');
+      expect(statuses.sort((a, b) => a.stepId.localeCompare(b.stepId))).toEqual([
+        { stepId: 'instances', status: 'failed', attemptsCount: 1, updatedAt: '2026-11-27T12:06:00.000Z', skippedAt: null },
+        { stepId: 'vpcs', status: 'passed', attemptsCount: 2, updatedAt: '2026-11-27T12:05:00.000Z', skippedAt: null },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('progress survives a restart: write, close the store, reopen, read', async () => {
     const first = await openStore(database.options);
     const user = (await first.users.create({ email: 'ada@example.com', name: 'Ada', passwordHash: 'x', role: 'learner' }))!;
