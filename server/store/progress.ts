@@ -69,18 +69,7 @@ const toSummary = (r: Omit<Selectable<Database['attempts']>, 'evidence'>): Attem
   skipped: Number(r.skipped) === 1,
 });
 
-const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({
-  id: r.id,
-  userId: r.user_id,
-  labId: r.lab_id,
-  stepId: r.step_id,
-  status: r.status as Attempt['status'],
-  checks: JSON.parse(r.checks) as CheckLine[],
-  evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-  durationMs: Number(r.duration_ms),
-  createdAt: r.created_at,
-  skipped: Number(r.skipped) === 1,
-});
+const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({ ...toSummary(r), evidence: JSON.parse(r.evidence) as Record<string, unknown> });
 
 export function progressRepo(db: Kysely<Database>) {
   return {
