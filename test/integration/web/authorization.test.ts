@@ -265,9 +265,9 @@ const ROUTES: Record<string, Route> = {
   },
   'GET /labs/:labId/steps/:stepId': {
     modes: BOTH,
-    who: 'everyone; a signed-in user sees only their own answers; anonymous visitors get a sign-in link',
-    test: (w) =>
-      tryAll(
+    who: 'everyone; a signed-in user sees only their own answers; anonymous visitors get a sign-in link; in sandbox mode, Skip this step is offered only to a learner whose class allows it',
+    test: async (w) => {
+      await tryAll(
         w,
         {
           anonymous: ok({ contains: ['Sign in</a> to save your answers', 'next=%2Flabs%2Fvpc-flow-logs%2Fsteps%2Fping'], lacks: [SECRET_A, SECRET_B] }),
@@ -277,13 +277,9 @@ const ROUTES: Record<string, Route> = {
           otherInstructor: ok({ lacks: [SECRET_A, SECRET_B] }),
         },
         (a) => send(a, 'GET', step('ping')),
-      ),
-  },
-  'USE /labs/:labId/steps/:stepId <anonymous>': {
-    modes: SANDBOX_ONLY,
-    who: 'middleware of the step page: Skip this step is offered only to a learner whose class allows it',
-    test: (w) =>
-      tryAll(
+      );
+      if (w.mode !== 'sandbox') return;
+      await tryAll(
         w,
         {
           anonymous: ok({ lacks: ['Skip this step'] }),
@@ -293,8 +289,10 @@ const ROUTES: Record<string, Route> = {
           otherInstructor: ok({ lacks: ['Skip this step'] }),
         },
         (a) => send(a, 'GET', step('routes')),
-      ),
+      );
+    },
   },
+
   'GET /labs/:labId/finish': {
     modes: BOTH,
     who: 'everyone',

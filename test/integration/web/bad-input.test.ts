@@ -281,11 +281,6 @@ const INPUTS: Record<string, Input> = {
       expect(res.text).not.toContain('Saved.');
     },
   },
-  'USE /labs/:labId/steps/:stepId <anonymous>': {
-    modes: SANDBOX_ONLY,
-    takes: 'the step page\'s lab and step id (whether to offer Skip)',
-    test: (w) => badIds(w, 'GET', '/labs/:labId/steps/:stepId', 'learnerA', () => 404),
-  },
   'GET /labs/:labId/finish': { modes: BOTH, takes: 'a lab id', test: (w) => badIds(w, 'GET', '/labs/:labId/finish', 'anonymous', () => 404) },
   'GET /labs/:labId/verifier-role.yaml': { modes: BOTH, takes: 'a lab id', test: (w) => badIds(w, 'GET', '/labs/:labId/verifier-role.yaml', 'anonymous', () => 404) },
   'USE /labs requireUser': { modes: BOTH, takes: 'nothing (a guard)', test: async () => undefined },
