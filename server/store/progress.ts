@@ -71,6 +71,10 @@ const toSummary = (r: Omit<Selectable<Database['attempts']>, 'evidence'>): Attem
 
 const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({ ...toSummary(r), evidence: JSON.parse(r.evidence) as Record<string, unknown> });
 
+/** The learner's latest attempt at a step, to select from (on the database or inside a transaction). */
+const latestAttemptAt = (q: Kysely<Database>, userId: string, labId: string, stepId: string) =>
+  q.selectFrom('attempts').where('user_id', '=', userId).where('lab_id', '=', labId).where('step_id', '=', stepId).orderBy('created_at', 'desc').limit(1);
+
 export function progressRepo(db: Kysely<Database>) {
   return {
     /** Stores the attempt and folds it into the step's progress in one transaction. A passed step stays passed. */
@@ -212,14 +216,8 @@ export function progressRepo(db: Kysely<Database>) {
 
     /** The learner's latest check of a step, without parsing its evidence (a page view's hot path; evidence can be large). */
     async latestAttempt(userId: string, labId: string, stepId: string): Promise<AttemptSummary | undefined> {
-      const row = await db
-        .selectFrom('attempts')
+      const row = await latestAttemptAt(db, userId, labId, stepId)
         .select(['id', 'user_id', 'lab_id', 'step_id', 'status', 'checks', 'duration_ms', 'created_at', 'skipped'])
-        .where('user_id', '=', userId)
-        .where('lab_id', '=', labId)
-        .where('step_id', '=', stepId)
-        .orderBy('created_at', 'desc')
-        .limit(1)
         .executeTakeFirst();
       return row && toSummary(row);
     },
@@ -230,15 +228,7 @@ export function progressRepo(db: Kysely<Database>) {
      */
     async markSkipped(userId: string, labId: string, stepId: string, at: Date = new Date()): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        const latest = await trx
-          .selectFrom('attempts')
-          .select(['id', 'status'])
-          .where('user_id', '=', userId)
-          .where('lab_id', '=', labId)
-          .where('step_id', '=', stepId)
-          .orderBy('created_at', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const latest = await latestAttemptAt(trx, userId, labId, stepId).select(['id', 'status']).executeTakeFirst();
         if (!latest) return;
         await trx.updateTable('attempts').set({ skipped: 1 }).where('id', '=', latest.id).execute();
         if (latest.status !== 'passed') return;
