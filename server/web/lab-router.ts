@@ -114,14 +114,15 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
 
   async function stepLocals(req: Request, lab: Lab, step: Step, state: PageState = {}) {
     const user = req.user;
-    const statuses = user ? await store.progress.statuses(user.id, lab.id) : [];
+    // Read once, used twice (the step list and Skip), without holding up the page's other reads.
+    const statuses = user ? store.progress.statuses(user.id, lab.id) : Promise.resolve([]);
     const [{ progress, network }, answers, attempt, connection, skip] = await Promise.all([
-      progressAndNetwork(req, lab, statuses),
+      statuses.then((rows) => progressAndNetwork(req, lab, rows)),
       answersOn(req, lab, step.id, state),
       user ? store.progress.latestAttempt(user.id, lab.id, step.id) : Promise.resolve(undefined),
       // In sandbox mode the learner's account is always there: no role to look up.
       user && !sandboxMode ? store.connections.get(user.id) : Promise.resolve(undefined),
-      user && skipStatus ? skipStatus(user, lab.id, step.id, statuses) : Promise.resolve(undefined),
+      user && skipStatus ? statuses.then((rows) => skipStatus(user, lab.id, step.id, rows)) : Promise.resolve(undefined),
     ]);
     return {
       title: `${step.title} · ${lab.title}`,
