@@ -16,6 +16,7 @@ import { connectRouter } from './web/connect-router';
 import { errorHandler, notFound, rejectMalformedPath } from './web/error-handler';
 import { labRouters } from './web/lab-router';
 import { requestLog } from './web/request-log';
+import { series } from './web/series';
 import type { LabClientsFactory } from './sandbox/lab-clients';
 import type { Sandbox } from './sandbox/sandbox';
 import { SandboxSolutions } from './sandbox/solutions';
@@ -73,8 +74,7 @@ export function buildApp(deps: AppDeps): Express {
   app.locals.csrfToken = '';
 
   // First, so that every response (the health check, static files and the signing proxy included) carries a request id.
-  app.use(requestLog(deps.logger));
-  app.use(securityHeaders(secure));
+  app.use(series(requestLog(deps.logger), securityHeaders(secure)));
   app.get('/healthz', async (_req, res) => {
     await store.ping();
     res.json({ status: 'ok', labs: labs.labs.length });
@@ -88,24 +88,32 @@ export function buildApp(deps: AppDeps): Express {
   // The signing proxy reads the raw body (its signature covers it) and has its own AWS-style errors: it comes before the parsers, sessions and CSRF.
   if (sandbox) app.use('/sandbox/aws', sandbox.proxy);
 
-  app.use(rejectMalformedPath);
-  // Parsers come before the CSRF check, which reads the token from the parsed body.
-  app.use(cookieParser());
-  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
-  app.use(express.json({ limit: '32kb' }));
-  app.use(loadSession(store, cookies));
+  // What every page needs before its route, in this order, run as one layer (see series): parsers come before the CSRF
+  // check, which reads the token from the parsed body.
   const { issue, verify } = csrf(deps.sessionSecret, cookies);
-  app.use(issue, verify);
-  if (sandbox) {
-    app.use(sandboxLostNotice(sandbox.accounts, deps.logger, { rebuild: solutions?.rebuildable }));
-    app.use(async (_req, res, next) => {
-      Object.assign(res.locals, await shellAvailability({ shell: sandbox.shell, mode: config.mode }));
-      next();
-    });
-  }
+  app.use(
+    series(
+      rejectMalformedPath,
+      cookieParser(),
+      express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }),
+      express.json({ limit: '32kb' }),
+      loadSession(store, cookies),
+      issue,
+      verify,
+      ...(sandbox
+        ? [
+            sandboxLostNotice(sandbox.accounts, deps.logger, { rebuild: solutions?.rebuildable }),
+            (async (_req, res, next) => {
+              Object.assign(res.locals, await shellAvailability({ shell: sandbox.shell, mode: config.mode }));
+              next();
+            }) satisfies RequestHandler,
+          ]
+        : []),
+    ),
+  );
 
-  // Open to everyone: signing in and up, the catalogue and lab pages, the shell's script files.
-  app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min, signupRateLimitPerHour: config.signupRateLimitPerHour }));
+  // Open to everyone: the catalogue and lab pages (first: they are the pages read most), signing in and up, the shell's
+  // script files.
   const reports = deps.reports ?? reportService({ store, labs, mode: config.mode, logger: deps.logger });
   const lab = labRouters({
     labs,
@@ -117,6 +125,7 @@ export function buildApp(deps: AppDeps): Express {
     skipStatus: solutions && ((user, labId, stepId, statuses) => solutions.skipStatus(user, labId, stepId, statuses)),
   });
   app.use(lab.pages);
+  app.use(authRouter({ store, cookies, authRateLimitPer15Min: config.authRateLimitPer15Min, signupRateLimitPerHour: config.signupRateLimitPerHour }));
   app.use(shellFilesRouter());
 
   // Each signed-in area states its guard once, here; the instructor's part of /classes states its own inside.

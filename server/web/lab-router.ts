@@ -16,6 +16,7 @@ import { parseForm, plainText, validationError, type FieldErrors } from './forms
 import { respond } from './respond';
 import type { LabReports } from '../reports/lab-report';
 import { NetworkDrawings, yourNetwork } from '../reports/your-network';
+import { RenderedPages, renderToString } from './rendered-pages';
 
 export const REFLECTION_MAX = 2000;
 const reflectionSchema = z.object({ text: plainText('Your answer', REFLECTION_MAX, { multiline: true }) });
@@ -60,10 +61,6 @@ function openEarlierFrom(lab: Lab, step: Step, progress: Record<string, StepStat
   return lab.steps.slice(0, step.number - 1).filter((s) => progress[s.id] !== 'passed');
 }
 
-/** Renders a view to a string, for the JSON answers that carry a ready-made HTML fragment. */
-function renderToString(res: Response, view: string, locals: Record<string, unknown>): Promise<string> {
-  return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
-}
 
 /**
  * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
@@ -74,6 +71,14 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
   const learner = Router();
 
   const drawings = new NetworkDrawings();
+  // The labs, their steps and the network drawings never change once made: a kept step page is keyed by their ids.
+  const fixedIds = new WeakMap<object, string>();
+  for (const lab of labs.labs) {
+    fixedIds.set(lab, `lab ${lab.id}`);
+    for (const step of lab.steps) fixedIds.set(step, `step ${lab.id}/${step.id}`);
+  }
+  let drawingsMade = 0;
+  const rendered = new RenderedPages({ fixed: (value) => fixedIds.get(value as object) });
 
   async function progressMap(req: Request, lab: Lab): Promise<Record<string, StepStatus>> {
     if (!req.user) return {};
@@ -93,7 +98,11 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     if (!user) return { progress: {} };
     const labReport = labReports?.get(lab.id);
     const network = labReport
-      ? await drawings.get(user.id, lab.id, statuses, async () => yourNetwork(lab, labReport, await store.progress.forLearner(user.id, lab.id)))
+      ? await drawings.get(user.id, lab.id, statuses, async () => {
+          const drawing = yourNetwork(lab, labReport, await store.progress.forLearner(user.id, lab.id));
+          if (drawing) fixedIds.set(drawing, `network ${++drawingsMade}`);
+          return drawing;
+        })
       : undefined;
     return { progress: statusMap(statuses), network };
   }
@@ -146,7 +155,10 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
   }
 
   async function renderStep(req: Request, res: Response, lab: Lab, step: Step, status = 200, state: PageState = {}) {
-    res.status(status).render('step', await stepLocals(req, lab, step, state));
+    const locals = await stepLocals(req, lab, step, state);
+    // The page as it is read, again and again, comes from the kept copy; a refused answer or a Check error is rendered.
+    if (status === 200 && !state.errors && !state.checkError && !state.drafts) return rendered.send(res, 'step', `${lab.id}/${step.id}`, locals);
+    res.status(status).render('step', locals);
   }
 
   pages.get('/', (_req, res) => {
