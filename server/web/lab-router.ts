@@ -117,22 +117,31 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
 
   /** The learner's answers on one page (a step's, or the introduction's under INTRO_STEP), with the drafts of a refused save on top. */
   async function answersOn(req: Request, lab: Lab, stepId: string, state: PageState): Promise<Record<string, string>> {
-    const saved = req.user ? await store.reflections.forLearner(req.user.id, lab.id, stepId) : [];
+    return withDrafts(req.user ? await store.reflections.forLearner(req.user.id, lab.id, stepId) : [], state);
+  }
+
+  function withDrafts(saved: { promptId: string; text: string }[], state: PageState): Record<string, string> {
     return { ...Object.fromEntries(saved.map((r) => [r.promptId, r.text])), ...state.drafts };
   }
 
-  async function stepLocals(req: Request, lab: Lab, step: Step, state: PageState = {}) {
-    const user = req.user;
+  /** What a step page reads for a signed-in learner; an anonymous visitor has none of it, and waits for nothing. */
+  async function learnerOnStep(req: Request, user: User, lab: Lab, step: Step) {
     // Read once, used twice (the step list and Skip), without holding up the page's other reads.
-    const statuses = user ? store.progress.statuses(user.id, lab.id) : Promise.resolve([]);
-    const [{ progress, network }, answers, attempt, connection, skip] = await Promise.all([
+    const statuses = store.progress.statuses(user.id, lab.id);
+    const [{ progress, network }, saved, attempt, connection, skip] = await Promise.all([
       statuses.then((rows) => progressAndNetwork(req, lab, rows)),
-      answersOn(req, lab, step.id, state),
-      user ? store.progress.latestAttempt(user.id, lab.id, step.id) : Promise.resolve(undefined),
+      store.reflections.forLearner(user.id, lab.id, step.id),
+      store.progress.latestAttempt(user.id, lab.id, step.id),
       // In sandbox mode the learner's account is always there: no role to look up.
-      user && !sandboxMode ? store.connections.get(user.id) : Promise.resolve(undefined),
-      user && skipStatus ? statuses.then((rows) => skipStatus(user, lab.id, step.id, rows)) : Promise.resolve(undefined),
+      sandboxMode ? undefined : store.connections.get(user.id),
+      skipStatus ? statuses.then((rows) => skipStatus(user, lab.id, step.id, rows)) : undefined,
     ]);
+    return { progress, network, saved, attempt, connection, skip };
+  }
+
+  async function stepLocals(req: Request, lab: Lab, step: Step, state: PageState = {}) {
+    const { progress = {}, network, saved = [], attempt, connection, skip } = req.user ? await learnerOnStep(req, req.user, lab, step) : {};
+    const answers = withDrafts(saved, state);
     return {
       title: `${step.title} · ${lab.title}`,
       skip,

@@ -12,10 +12,11 @@ import type { Response } from 'express';
  * `slot` must name them. So a page can be no older than the data its route read for this request.
  *
  * The token differs per session and per anonymous visitor, and is put into the kept page where the view wrote it: the
- * view is rendered with a placeholder made of hex digits, which HTML escaping leaves as it is.
+ * view is rendered with a placeholder made of hex digits, which HTML escaping leaves as it is. A page that does not
+ * write it is sent as it was kept, byte for byte.
  */
 export class RenderedPages {
-  private readonly kept = new Map<string, { fingerprint: string; parts: string[]; size: number }>();
+  private readonly kept = new Map<string, { fingerprint: string; parts: Buffer[]; size: number }>();
   private readonly placeholder = `csrf${randomBytes(16).toString('hex')}`;
   private bytes = 0;
 
@@ -24,7 +25,7 @@ export class RenderedPages {
       /** The id a value that never changes is written by in a fingerprint, or undefined for any other value. */
       fixed: (value: unknown) => string | undefined;
       maxPages?: number;
-      /** The kept pages' total size in UTF-16 code units, about their size in bytes for these pages. */
+      /** The kept pages' total size in bytes (their fingerprints counted as one byte a character). */
       maxSize?: number;
     },
   ) {}
@@ -34,8 +35,9 @@ export class RenderedPages {
    * page (a lab and step, say); the person comes from the request.
    */
   async send(res: Response, view: string, slot: string, locals: Record<string, unknown>): Promise<void> {
-    const token = res.locals.csrfToken;
-    if (typeof token !== 'string' || token === '') {
+    // A string, or a first-time visitor's PendingToken, which makes their cookie when it is written.
+    const token: unknown = res.locals.csrfToken;
+    if (!token) {
       res.render(view, locals);
       return;
     }
@@ -47,12 +49,17 @@ export class RenderedPages {
     if (page?.fingerprint !== fingerprint) {
       if (page) this.bytes -= page.size;
       const html = await renderToString(res, view, { ...locals, csrfToken: this.placeholder });
-      page = { fingerprint, parts: html.split(this.placeholder), size: html.length + fingerprint.length };
+      // Kept as UTF-8 bytes: sending a string would encode the whole page again on every request.
+      const parts = html.split(this.placeholder).map((part) => Buffer.from(part));
+      page = { fingerprint, parts, size: parts.reduce((n, part) => n + part.length, 0) + fingerprint.length };
       this.bytes += page.size;
     }
     this.kept.set(key, page);
     this.evict();
-    res.type('html').send(page.parts.join(token));
+    // A page without a form has no place for the token: a first-time visitor's is then never made.
+    const body = page.parts.length === 1 ? page.parts[0] : Buffer.concat(interleave(page.parts, Buffer.from(String(token))));
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.send(body);
   }
 
   /** How many pages are kept (for tests). */
@@ -81,6 +88,13 @@ export class RenderedPages {
       this.bytes -= page.size;
     }
   }
+}
+
+/** The parts with `between` between each two. */
+function interleave(parts: Buffer[], between: Buffer): Buffer[] {
+  const out: Buffer[] = [parts[0]];
+  for (let i = 1; i < parts.length; i++) out.push(between, parts[i]);
+  return out;
 }
 
 /** Renders a view to a string, with the app's and the request's locals as res.render gives them. */

@@ -154,6 +154,44 @@ export async function endSession(store: Store, req: Request, res: Response, opts
 const PRE_SESSION = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
+ * A first-time visitor's token, made with its pre-session cookie only when a page writes it (a form, a view's
+ * `<%= csrfToken %>`): reading a lab's pages needs neither, so a visitor who only reads gets no cookie, and those pages
+ * are the same for every visitor. It becomes its string when written; `String(token)` gives it to code.
+ */
+export class PendingToken {
+  private value?: string;
+
+  constructor(private readonly make: () => string) {}
+
+  toString(): string {
+    this.value ??= this.make();
+    return this.value;
+  }
+}
+
+/**
+ * Random bytes drawn from the system's generator a few kilobytes at a time, as randomUUID does: every anonymous page
+ * view gets a fresh pre-session value, and a call to the generator per view cost more than the rest of the token.
+ */
+class RandomPool {
+  private pool = Buffer.alloc(0);
+  private offset = 0;
+
+  constructor(private readonly refill = 4096) {}
+
+  take(n: number): Buffer {
+    if (this.offset + n > this.pool.length) {
+      this.pool = randomBytes(Math.max(this.refill, n));
+      this.offset = 0;
+    }
+    // A copy: the pool's bytes are never handed out twice, and the caller cannot change them.
+    const bytes = Buffer.from(this.pool.subarray(this.offset, this.offset + n));
+    this.offset += n;
+    return bytes;
+  }
+}
+
+/**
  * CSRF tokens bound to the session: a form's token is an HMAC, under the server secret, of the session token when
  * signed in, else of a random pre-session value kept in an httpOnly cookie. A cross-site form can read neither; a
  * cookie and token pair that another visitor obtained (and a sibling site planted) does not match this session; and
@@ -162,6 +200,7 @@ const PRE_SESSION = /^[A-Za-z0-9_-]{20,100}$/;
 export function csrf(secret: string, opts: CookieOptions) {
   const cookieName = csrfCookieName(opts.secure);
   const sign = (binding: string) => createHmac('sha256', secret).update(`csrf\n${binding}`).digest('base64url');
+  const random = new RandomPool();
 
   /** What this request's token is bound to; loadSession has already checked the session cookie. */
   function binding(req: Request): string | undefined {
@@ -172,14 +211,15 @@ export function csrf(secret: string, opts: CookieOptions) {
   }
 
   const issue: RequestHandler = (req, res, next) => {
-    let bound = binding(req);
-    if (!bound) {
-      const value = randomBytes(24).toString('base64url');
-      res.cookie(cookieName, value, cookieBase(opts));
-      req.cookies = { ...req.cookies, [cookieName]: value };
-      bound = `pre\n${value}`;
-    }
-    res.locals.csrfToken = sign(bound);
+    const bound = binding(req);
+    res.locals.csrfToken = bound
+      ? sign(bound)
+      : new PendingToken(() => {
+          const value = random.take(24).toString('base64url');
+          res.cookie(cookieName, value, cookieBase(opts));
+          req.cookies = { ...req.cookies, [cookieName]: value };
+          return sign(`pre\n${value}`);
+        });
     next();
   };
 

@@ -29,6 +29,23 @@ function cookiePairs(res: request.Response): Record<string, string> {
 const header = (pairs: Record<string, string>) => Object.entries(pairs).map(([k, v]) => `${k}=${v}`).join('; ');
 const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1];
 
+describe('CSRF: a visitor gets a token, and its cookie, only with a form', () => {
+  it('the lab pages a visitor reads set no cookie and carry no token; the sign-in form does both, and its token verifies', async () => {
+    for (const page of ['/', '/labs/vpc-flow-logs', STEP, '/labs/vpc-flow-logs/finish']) {
+      const res = await request(ctx.app).get(page).expect(200);
+      expect({ page, cookies: setCookies(res), token: tokenIn(res.text) }).toEqual({ page, cookies: [], token: undefined });
+    }
+    // The step page is kept once rendered: the next visitor still gets no cookie, and a signed-in learner gets their token.
+    expect(setCookies(await request(ctx.app).get(STEP).expect(200))).toEqual([]);
+    const agent = request.agent(ctx.app);
+    const login = await agent.get('/login').expect(200);
+    expect(Object.keys(cookiePairs(login))).toEqual(['verilab_csrf']);
+    const learner = await makeUser(ctx.store);
+    await agent.post('/login').type('form').send({ _csrf: tokenIn(login.text)!, email: learner.email, password: TEST_PASSWORD }).expect(303);
+    expect(tokenIn((await agent.get(STEP).expect(200)).text)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
 describe('CSRF: bound to the session', () => {
   it('a cookie and token pair from another visitor (planted by a sibling site) does not verify for a signed-in learner', async () => {
     const learner = await makeUser(ctx.store);

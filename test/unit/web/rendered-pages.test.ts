@@ -5,6 +5,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { RenderedPages } from '../../../server/web/rendered-pages';
+import { PendingToken } from '../../../server/web/security';
 
 const fixedThing = { id: 'fixed-1', huge: 'x'.repeat(100) };
 let views: string;
@@ -17,6 +18,7 @@ beforeAll(() => {
     path.join(views, 'page.ejs'),
     '<% countRender() %><p>token <%= csrfToken %></p><p>who <%= currentUser ? currentUser.name : "anonymous" %></p><p>note <%= note %></p><p>fixed <%= thing.id %></p><form><input name="_csrf" value="<%= csrfToken %>"></form>',
   );
+  fs.writeFileSync(path.join(views, 'plain.ejs'), '<% countRender() %><p>nothing to send</p>');
 });
 afterAll(() => fs.rmSync(views, { recursive: true, force: true }));
 beforeEach(() => {
@@ -118,4 +120,25 @@ test('it keeps at most maxPages pages and maxSize in all, the least recently use
   await visit(b, { token: 't', note: 'n', user: { id: 'x', name: 'x' } });
   await visit(b, { token: 't', note: 'n', user: { id: 'y', name: 'y' } });
   expect(small.size).toBe(1);
+});
+
+test("a first-time visitor's pending token is made only when the page writes it, and then only once", async () => {
+  const pages = new RenderedPages({ fixed });
+  let made = 0;
+  const a = express();
+  a.set('views', views);
+  a.set('view engine', 'ejs');
+  a.locals.countRender = () => {
+    renders += 1;
+  };
+  a.get('/:view', (req, res) => {
+    res.locals.csrfToken = new PendingToken(() => `made${++made}`);
+    return pages.send(res, String(req.params.view), 'slot', { note: 'n', thing: fixedThing });
+  });
+  for (let i = 0; i < 2; i++) expect((await request(a).get('/plain').expect(200)).text).toBe('<p>nothing to send</p>');
+  expect(made).toBe(0);
+  const withForm = await request(a).get('/page').expect(200);
+  expect(made).toBe(1);
+  expect(withForm.text).toContain('token made1');
+  expect(withForm.text).toContain('value="made1"');
 });
