@@ -133,6 +133,7 @@ test("a first-time visitor's pending token is made only when the page writes it,
   };
   a.get('/:view', (req, res) => {
     res.locals.csrfToken = new PendingToken(() => `made${++made}`);
+    res.locals.currentUser = undefined;
     return pages.send(res, String(req.params.view), 'slot', { note: 'n', thing: fixedThing });
   });
   for (let i = 0; i < 2; i++) expect((await request(a).get('/plain').expect(200)).text).toBe('<p>nothing to send</p>');
