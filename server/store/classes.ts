@@ -1,6 +1,7 @@
 // Classes, their join codes, settings, instructors and enrollments.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { compileOnce } from './db';
 import type { Database } from './schema';
 
 export interface ClassInfo {
@@ -74,6 +75,10 @@ function managedBy(eb: ExpressionBuilder<Database, 'classes'>, userId: string) {
 }
 
 export function classesRepo(db: Kysely<Database>) {
+  // Whether a step page offers Skip: read on every view of one, compiled once.
+  const skipRows = compileOnce(db, (userId: string, labId: string) =>
+    db.selectFrom('enrollments').innerJoin('classes', 'classes.id', 'enrollments.class_id').select('classes.allow_skip').where('enrollments.user_id', '=', userId).where('classes.lab_id', '=', labId),
+  );
   return {
     async create(input: { name: string; labId: string; instructorId: string }): Promise<ClassInfo> {
       // A clash of random codes is rare; the unique index catches it and we draw again.
@@ -235,13 +240,7 @@ export function classesRepo(db: Kysely<Database>) {
 
     /** Skip is allowed when any class the learner is in for this lab allows it. */
     async skipPolicy(userId: string, labId: string): Promise<SkipPolicy> {
-      const rows = await db
-        .selectFrom('enrollments')
-        .innerJoin('classes', 'classes.id', 'enrollments.class_id')
-        .select('classes.allow_skip')
-        .where('enrollments.user_id', '=', userId)
-        .where('classes.lab_id', '=', labId)
-        .execute();
+      const rows = await skipRows(userId, labId);
       if (rows.length === 0) return 'no-class';
       return rows.some((r) => Number(r.allow_skip) === 1) ? 'allowed' : 'not-allowed';
     },

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { CheckLine } from '../labs/check-types';
+import { compileOnce } from './db';
 import type { Database, StepStatus } from './schema';
 
 
@@ -76,6 +77,13 @@ const latestAttemptAt = (q: Kysely<Database>, userId: string, labId: string, ste
   q.selectFrom('attempts').where('user_id', '=', userId).where('lab_id', '=', labId).where('step_id', '=', stepId).orderBy('created_at', 'desc').limit(1);
 
 export function progressRepo(db: Kysely<Database>) {
+  // A step page's reads, compiled once.
+  const statusRows = compileOnce(db, (userId: string, labId: string) =>
+    db.selectFrom('step_progress').select(['step_id', 'status', 'updated_at', 'attempts_count', 'skipped_at']).where('user_id', '=', userId).where('lab_id', '=', labId),
+  );
+  const latestSummary = compileOnce(db, (userId: string, labId: string, stepId: string) =>
+    latestAttemptAt(db, userId, labId, stepId).select(['id', 'user_id', 'lab_id', 'step_id', 'status', 'checks', 'duration_ms', 'created_at', 'skipped']),
+  );
   return {
     /** Stores the attempt and folds it into the step's progress in one transaction. A passed step stays passed. */
     async recordAttempt(input: AttemptInput): Promise<{ attempt: Attempt; progress: StepProgress }> {
@@ -150,12 +158,7 @@ export function progressRepo(db: Kysely<Database>) {
 
     /** The learner's status per step, without parsing the evidence (the step pages' hot path). */
     async statuses(userId: string, labId: string): Promise<StepStatusRow[]> {
-      const rows = await db
-        .selectFrom('step_progress')
-        .select(['step_id', 'status', 'updated_at', 'attempts_count', 'skipped_at'])
-        .where('user_id', '=', userId)
-        .where('lab_id', '=', labId)
-        .execute();
+      const rows = await statusRows(userId, labId);
       return rows.map((r) => ({ stepId: r.step_id, status: r.status, updatedAt: r.updated_at, attemptsCount: Number(r.attempts_count), skippedAt: r.skipped_at ?? null }));
     },
 
@@ -216,9 +219,7 @@ export function progressRepo(db: Kysely<Database>) {
 
     /** The learner's latest check of a step, without parsing its evidence (a page view's hot path; evidence can be large). */
     async latestAttempt(userId: string, labId: string, stepId: string): Promise<AttemptSummary | undefined> {
-      const row = await latestAttemptAt(db, userId, labId, stepId)
-        .select(['id', 'user_id', 'lab_id', 'step_id', 'status', 'checks', 'duration_ms', 'created_at', 'skipped'])
-        .executeTakeFirst();
+      const [row] = await latestSummary(userId, labId, stepId);
       return row && toSummary(row);
     },
 

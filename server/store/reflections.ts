@@ -1,5 +1,6 @@
 // A learner's written reflections, one per prompt per step.
 import type { Kysely } from 'kysely';
+import { compileOnce } from './db';
 import type { Database } from './schema';
 
 export interface Reflection {
@@ -11,6 +12,10 @@ export interface Reflection {
 }
 
 export function reflectionsRepo(db: Kysely<Database>) {
+  // A step page's answers, read on every view of it: compiled once.
+  const onStep = compileOnce(db, (userId: string, labId: string, stepId: string) =>
+    db.selectFrom('reflections').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId).where('step_id', '=', stepId).orderBy('step_id').orderBy('prompt_id'),
+  );
   return {
     async save(input: { userId: string; labId: string; stepId: string; promptId: string; text: string }): Promise<Reflection> {
       const updatedAt = new Date().toISOString();
@@ -23,9 +28,9 @@ export function reflectionsRepo(db: Kysely<Database>) {
     },
 
     async forLearner(userId: string, labId: string, stepId?: string): Promise<Reflection[]> {
-      let query = db.selectFrom('reflections').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId);
-      if (stepId) query = query.where('step_id', '=', stepId);
-      const rows = await query.orderBy('step_id').orderBy('prompt_id').execute();
+      const rows = stepId
+        ? await onStep(userId, labId, stepId)
+        : await db.selectFrom('reflections').selectAll().where('user_id', '=', userId).where('lab_id', '=', labId).orderBy('step_id').orderBy('prompt_id').execute();
       return rows.map((r) => ({ labId: r.lab_id, stepId: r.step_id, promptId: r.prompt_id, text: r.text, updatedAt: r.updated_at }));
     },
   };

@@ -1,5 +1,6 @@
 // Sandbox accounts: each learner's emulated account id, access key id, sealed secret and shell uid.
 import { sql, type Kysely } from 'kysely';
+import { compileOnce } from './db';
 import type { Database } from './schema';
 
 export interface SandboxAccountRow {
@@ -41,8 +42,10 @@ export interface NewSandboxAccount {
 }
 
 export function sandboxAccountsRepo(db: Kysely<Database>) {
+  // Read on every signed-in page in sandbox mode (is the account still in moto?): compiled once.
+  const account = compileOnce(db, (userId: string) => db.selectFrom('sandbox_accounts').selectAll().where('user_id', '=', userId));
   const get = async (userId: string): Promise<SandboxAccountRow | undefined> => {
-    const row = await db.selectFrom('sandbox_accounts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const [row] = await account(userId);
     return row && toAccount(row);
   };
   const nextShellUid = sql<number>`(select case when max(shell_uid) >= ${sql.lit(FIRST_SHELL_UID)} then max(shell_uid) + 1 else ${sql.lit(FIRST_SHELL_UID)} end from sandbox_accounts)`;

@@ -1,6 +1,7 @@
 // Users and their sign-in sessions.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { compileOnce } from './db';
 import type { Database, Role } from './schema';
 
 export interface User {
@@ -61,6 +62,15 @@ export function usersRepo(db: Kysely<Database>) {
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function sessionsRepo(db: Kysely<Database>) {
+  // Every signed-in request reads its session: compiled once.
+  const sessionUser = compileOnce(db, (id: string, now: string) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at'])
+      .where('sessions.id', '=', id)
+      .where('sessions.expires_at', '>', now),
+  );
   return {
     /** Creates a session and returns the token for the cookie; only its hash is stored. */
     async create(userId: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
@@ -75,13 +85,7 @@ export function sessionsRepo(db: Kysely<Database>) {
     },
 
     async findUser(token: string): Promise<User | undefined> {
-      const row = await db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at'])
-        .where('sessions.id', '=', hashToken(token))
-        .where('sessions.expires_at', '>', new Date().toISOString())
-        .executeTakeFirst();
+      const [row] = await sessionUser(hashToken(token), new Date().toISOString());
       return row && toUser(row);
     },
 
