@@ -1,7 +1,7 @@
 // compileOnce: a read compiled at its first call and run with each call's own arguments, on SQLite and PostgreSQL.
 import { sql, type Kysely, type LogEvent } from 'kysely';
 import { compileOnce, openDatabase } from '../../../server/store/db';
-import type { Database } from '../../../server/store/schema';
+import type { Database, Role } from '../../../server/store/schema';
 import { createTestDatabase, type TestDatabase } from '../../helpers/store';
 
 let database: TestDatabase;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 test("each call runs the same SQL with its own arguments, and the query's own values stay", async () => {
-  const byRole = compileOnce(db, (role: string, notId: string) =>
+  const byRole = compileOnce(db, (role: Role, notId: string) =>
     db.selectFrom('users').select(['id']).where('role', '=', role).where('id', '!=', notId).orderBy('id').limit(5),
   );
   statements.length = 0;
@@ -32,7 +32,7 @@ test("each call runs the same SQL with its own arguments, and the query's own va
   expect(await byRole('learner', 'u1')).toEqual([{ id: 'u2' }]);
   expect(await byRole('instructor', 'none')).toEqual([{ id: 'u3' }]);
   // A value that looks like SQL is a value.
-  expect(await byRole("learner' or '1'='1", 'none')).toEqual([]);
+  expect(await byRole("learner' or '1'='1" as Role, 'none')).toEqual([]);
   expect(new Set(statements).size).toBe(1);
   expect(statements).toHaveLength(4);
 });
