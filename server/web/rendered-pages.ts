@@ -71,6 +71,8 @@ export class RenderedPages {
     const fixed = this.options.fixed;
     return JSON.stringify([resLocals, locals], (name, value: unknown) => {
       if (name === 'csrfToken') return undefined;
+      // JSON leaves functions out, so a page that depended on one could be kept when it should not be.
+      if (typeof value === 'function') throw new Error(`RenderedPages: the local ${name || '(root)'} is a function, which a fingerprint cannot see; pass its result instead`);
       if (value !== null && typeof value === 'object') {
         const id = fixed(value);
         if (id !== undefined) return `fixed:${id}`;

@@ -143,3 +143,18 @@ test("a first-time visitor's pending token is made only when the page writes it,
   expect(withForm.text).toContain('token made1');
   expect(withForm.text).toContain('value="made1"');
 });
+
+test('a function among the locals is refused: the fingerprint could not see what it returns', async () => {
+  const pages = new RenderedPages({ fixed });
+  const a = express();
+  a.set('views', views);
+  a.set('view engine', 'ejs');
+  a.locals.countRender = () => undefined;
+  a.get('/', async (_req, res, next) => {
+    res.locals.csrfToken = 't';
+    res.locals.currentUser = undefined;
+    await pages.send(res, 'page', 'slot', { note: () => 'changes', thing: fixedThing }).catch(next);
+  });
+  a.use(((err: Error, _req, res, _next) => res.status(500).send(err.message)) as express.ErrorRequestHandler);
+  expect((await request(a).get('/').expect(500)).text).toMatch(/the local note is a function/);
+});
