@@ -32,18 +32,19 @@ export function profileCommands(c: SandboxCredentials, profile = SANDBOX_PROFILE
 
 /** Tells a learner, once, on the first page after moto lost their sandbox (and prepares it again), with Rebuild to where I was when it can run. */
 export function sandboxLostNotice(sandbox: Sandbox, logger: Logger, options: { rebuild?: boolean } = {}): RequestHandler {
-  return async (req, res, next) => {
-    if (req.user && req.method === 'GET' && !wantsJson(req)) {
-      try {
-        if (await sandbox.recoverLost(req.user.id)) {
-          res.locals.sandboxNotice = SANDBOX_MESSAGES.LOST;
-          res.locals.sandboxRebuild = options.rebuild ?? false;
-        }
-      } catch (err) {
-        logger.warn({ err }, 'sandbox: could not check whether a sandbox was lost');
-      }
-    }
-    next();
+  // Everything but a signed-in learner's page goes straight on, without waiting a turn of the event loop.
+  return (req, res, next) => {
+    const user = req.user;
+    if (!user || req.method !== 'GET' || wantsJson(req)) return next();
+    sandbox
+      .recoverLost(user.id)
+      .then((lost) => {
+        if (!lost) return;
+        res.locals.sandboxNotice = SANDBOX_MESSAGES.LOST;
+        res.locals.sandboxRebuild = options.rebuild ?? false;
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'sandbox: could not check whether a sandbox was lost'))
+      .then(() => next(), next);
   };
 }
 
