@@ -70,6 +70,9 @@ async function main() {
     console.log(line('bare Express 5 "hello"', bare, 'baseline'));
     console.log(line('step page, anonymous', anonymous, `${pct(anonymous.rps)} of bare (target >= 50%)  ${anonymous.rps / bare.rps >= 0.5 ? 'met' : 'NOT MET'}`));
     console.log(line('step page, signed-in learner', signedIn, `${pct(signedIn.rps)} of bare (target >= 50%)  ${signedIn.rps / bare.rps >= 0.5 ? 'met' : 'NOT MET'}`));
+    // Each round's own ratio, to show how much of the overall figure is the machine's noise.
+    const perRound = (t: Target) => t.rounds.map((r, i) => `${((r.rps / targets[0].rounds[i].rps) * 100).toFixed(0)}%`).join(' ');
+    console.log(`  for information, each round's ratio: anonymous ${perRound(targets[1])}; signed in ${perRound(targets[2])}`);
   } finally {
     if (verilab) await stopChild(verilab);
     await stopChild(hello);
