@@ -72,8 +72,10 @@ const toSummary = (r: Omit<Selectable<Database['attempts']>, 'evidence'>): Attem
 
 const toAttempt = (r: Selectable<Database['attempts']>): Attempt => ({ ...toSummary(r), evidence: JSON.parse(r.evidence) as Record<string, unknown> });
 
-/** The learner's latest attempt at a step, to select from (on the database or inside a transaction). */
-// The limit is written into the SQL: SQLite takes several times longer over this statement with a bound one.
+/**
+ * The learner's latest attempt at a step, to select from (on the database or inside a transaction). The limit is
+ * written into the SQL: SQLite takes several times longer over this statement with a bound one.
+ */
 const latestAttemptAt = (q: Kysely<Database>, userId: string, labId: string, stepId: string) =>
   q.selectFrom('attempts').where('user_id', '=', userId).where('lab_id', '=', labId).where('step_id', '=', stepId).orderBy('created_at', 'desc').limit(sql.lit(1));
 

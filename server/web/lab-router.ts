@@ -61,7 +61,6 @@ function openEarlierFrom(lab: Lab, step: Step, progress: Record<string, StepStat
   return lab.steps.slice(0, step.number - 1).filter((s) => progress[s.id] !== 'passed');
 }
 
-
 /**
  * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
  * reflections, mounted at /labs behind requireUser.

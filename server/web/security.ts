@@ -170,28 +170,6 @@ export class PendingToken {
 }
 
 /**
- * Random bytes drawn from the system's generator a few kilobytes at a time, as randomUUID does: every anonymous page
- * view gets a fresh pre-session value, and a call to the generator per view cost more than the rest of the token.
- */
-class RandomPool {
-  private pool = Buffer.alloc(0);
-  private offset = 0;
-
-  constructor(private readonly refill = 4096) {}
-
-  take(n: number): Buffer {
-    if (this.offset + n > this.pool.length) {
-      this.pool = randomBytes(Math.max(this.refill, n));
-      this.offset = 0;
-    }
-    // A copy: the pool's bytes are never handed out twice, and the caller cannot change them.
-    const bytes = Buffer.from(this.pool.subarray(this.offset, this.offset + n));
-    this.offset += n;
-    return bytes;
-  }
-}
-
-/**
  * CSRF tokens bound to the session: a form's token is an HMAC, under the server secret, of the session token when
  * signed in, else of a random pre-session value kept in an httpOnly cookie. A cross-site form can read neither; a
  * cookie and token pair that another visitor obtained (and a sibling site planted) does not match this session; and
@@ -200,7 +178,6 @@ class RandomPool {
 export function csrf(secret: string, opts: CookieOptions) {
   const cookieName = csrfCookieName(opts.secure);
   const sign = (binding: string) => createHmac('sha256', secret).update(`csrf\n${binding}`).digest('base64url');
-  const random = new RandomPool();
 
   /** What this request's token is bound to; loadSession has already checked the session cookie. */
   function binding(req: Request): string | undefined {
@@ -215,7 +192,7 @@ export function csrf(secret: string, opts: CookieOptions) {
     res.locals.csrfToken = bound
       ? sign(bound)
       : new PendingToken(() => {
-          const value = random.take(24).toString('base64url');
+          const value = randomBytes(24).toString('base64url');
           res.cookie(cookieName, value, cookieBase(opts));
           req.cookies = { ...req.cookies, [cookieName]: value };
           return sign(`pre\n${value}`);
