@@ -9,10 +9,22 @@ import autocannon from 'autocannon';
 import { freePort } from '../server/sandbox/moto-process';
 import { startChild, stopChild, submitForm } from './bench-kit';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** A whole number of at least 1 from the environment, or the default; anything else stops the benchmark with the variable's name. */
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a whole number of at least 1, not "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const DURATION = setting('BENCH_SECONDS', 10);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 10);
 /** Each target is measured in this many rounds, the three in turn, so that the machine's drift (it is shared) falls on all three alike. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = setting('BENCH_ROUNDS', 5);
 const STEP = '/labs/vpc-flow-logs/steps/peering';
 const PASSWORD = 'a bench password that is long';
 
