@@ -1,4 +1,4 @@
-// moto server as a child process on a free loopback port: started, waited for, reset and stopped (tests, benchmarks, sandbox).
+// moto server as a child process on a loopback port of its own (or a given one): started, waited for, reset and stopped (tests, benchmarks, sandbox).
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
@@ -26,22 +26,29 @@ export function freePort(): Promise<number> {
 export interface StartMotoOptions {
   command?: string;
   startTimeoutMs?: number;
-  /** Listen on this port (a restart keeps its port, so clients need not learn a new URL); a free one when absent. */
+  /** Listen on this port (a restart keeps its port, so clients need not learn a new URL); one moto binds itself when absent. */
   port?: number;
   /** Each line moto prints (it logs every request to stderr). */
   onLine?: (line: string) => void;
 }
 
+/** werkzeug's start-up line, which names the port moto really listens on. */
+const RUNNING_ON = /Running on http:\/\/127\.0\.0\.1:(\d+)/;
+
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoProcess> {
-  const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
   const command = options.command ?? 'moto_server';
-  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', options.onLine ? 'pipe' : 'ignore', 'pipe'] });
+  // Without a port, moto binds port 0 and says which port it got: picking a free port first and handing it
+  // over would leave a moment in which another process (another moto, even) could take it.
+  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(options.port ?? 0)], { stdio: ['ignore', options.onLine ? 'pipe' : 'ignore', 'pipe'] });
   let stderr = '';
   let partial = '';
+  let announce: (port: number) => void = () => undefined;
+  const announced = new Promise<number>((resolve) => (announce = resolve));
   const onData = (d: Buffer) => {
     const text = d.toString();
     stderr = (stderr + text).slice(-2000);
+    const running = RUNNING_ON.exec(stderr);
+    if (running) announce(Number(running[1]));
     if (!options.onLine) return;
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
@@ -58,7 +65,22 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoPro
     child.once('exit', (code) => reject(new Error(`${command} exited with code ${code}: ${stderr.trim()}`)));
   });
   failed.catch(() => undefined);
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${command} did not say it was listening within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
+  });
+  let port: number;
+  try {
+    port = await Promise.race([announced, failed, tooLate]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  const url = `http://127.0.0.1:${port}`;
   for (;;) {
     const ready = await Promise.race([
       fetch(`${url}/moto-api/data.json`).then((r) => r.ok, () => false),
