@@ -104,6 +104,16 @@ export function cachedStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE
   };
 }
 
+/** A SQLite store's connection, for compileOnce's reads: its statements, and whom to tell of each statement run. */
+interface DirectSqlite {
+  sqlite: SQLite.Database;
+  statements: SqliteDatabase;
+  log?: (event: LogEvent) => void;
+}
+
+/** The connections of the SQLite stores opened here, by their Kysely instance. */
+const directSqlite = new WeakMap<Kysely<Database>, DirectSqlite>();
+
 /** What stands for argument `i` while a query is compiled once: nothing a caller sends looks like it. */
 const marker = (i: number) => `\u0000verilab argument ${i}\u0000`;
 
@@ -115,6 +125,10 @@ const marker = (i: number) => `\u0000verilab argument ${i}\u0000`;
  * So `build` must use its arguments as values only (in a `where`, say), each at least once, and nothing else may
  * depend on them; an argument that is not found among the compiled values, or that shows in the SQL text, makes the
  * first call throw. The statement runs outside any transaction.
+ *
+ * On SQLite the statement runs on the connection straight away: better-sqlite3 answers synchronously, and Kysely's
+ * driver would take its connection lock and several promise turns around it. While a transaction holds the connection,
+ * the read goes through Kysely and waits for it, as before, so it never sees writes that are not yet committed.
  */
 export function compileOnce<Args extends string[], Row>(db: Kysely<Database>, build: (...args: Args) => Compilable<Row>): (...args: Args) => Promise<Row[]> {
   let compiled: { query: CompiledQuery<Row>; from: number[] } | undefined;
@@ -133,6 +147,13 @@ export function compileOnce<Args extends string[], Row>(db: Kysely<Database>, bu
     compiled ??= compile(args.length);
     const { query, from } = compiled;
     const parameters = query.parameters.map((p, j) => (from[j] >= 0 ? args[from[j]] : p));
+    const direct = directSqlite.get(db);
+    if (direct && !direct.sqlite.inTransaction) {
+      const started = direct.log && performance.now();
+      const rows = direct.statements.prepare(query.sql).all(parameters) as Row[];
+      direct.log?.({ level: 'query', query: { ...query, parameters }, queryDurationMillis: performance.now() - (started as number) });
+      return rows;
+    }
     return (await db.executeQuery<Row>({ ...query, parameters })).rows;
   };
 }
@@ -142,7 +163,9 @@ export async function openDatabase(options: DatabaseOptions, log?: (event: LogEv
   let db: Kysely<Database>;
   if (options.kind === 'sqlite') {
     const sqlite = openSqlite(options.file);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }), log });
+    const statements = cachedStatements(sqlite);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }), log });
+    directSqlite.set(db, { sqlite, statements, log });
   } else {
     const pool = new Pool({ connectionString: options.url, max: 10, ...options.pool });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });

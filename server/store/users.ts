@@ -1,5 +1,5 @@
 // Users and their sign-in sessions.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { compileOnce } from './db';
 import type { Database, Role } from './schema';
@@ -59,7 +59,8 @@ export function usersRepo(db: Kysely<Database>) {
   };
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+// The one-shot hash: every signed-in request hashes its session token, and a Hash object costs three times as much.
+const hashToken = (token: string) => hash('sha256', token, 'hex');
 
 export function sessionsRepo(db: Kysely<Database>) {
   // Every signed-in request reads its session: compiled once.

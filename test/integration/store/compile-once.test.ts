@@ -49,3 +49,19 @@ test('an argument that is not a value of the query is refused at the first call'
   const inText = compileOnce(db, (column: string) => db.selectFrom('users').select(sql.ref(column).as('x')));
   await expect(inText('id')).rejects.toThrow(/is not used as a value/);
 });
+
+test('a read made while a transaction is open never sees what the transaction writes and then takes back', async () => {
+  const byId = compileOnce(db, (id: string) => db.selectFrom('users').select(['id']).where('id', '=', id));
+  let read: Promise<{ id: string }[]> | undefined;
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values({ id: 'u9', email: 'u9@example.com', name: 'Name u9', password_hash: 'x', role: 'learner', created_at: new Date().toISOString() }).execute();
+      read = byId('u9');
+      // Give a read that went around the transaction every chance to run before it ends.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('taken back');
+    }),
+  ).rejects.toThrow('taken back');
+  expect(await read).toEqual([]);
+  expect(await byId('u1')).toEqual([{ id: 'u1' }]);
+});
