@@ -30,6 +30,8 @@ export interface MotoSource {
    * sharing one moto server agrees on it.
    */
   instance(): Promise<string>;
+  /** How long an instance id read from moto is trusted: a change in moto shows within this. */
+  readonly instanceTtlMs: number;
   stop(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ abstract class BaseMoto implements MotoSource {
 
   constructor(
     protected readonly logger: Logger,
-    private readonly instanceTtlMs = INSTANCE_TTL_MS,
+    readonly instanceTtlMs = INSTANCE_TTL_MS,
   ) {}
 
   requireUrl(): string {

@@ -51,6 +51,12 @@ const KEY_CACHE_MS = 10_000;
 export class Sandbox {
   private readonly preparing = new Map<string, Promise<SandboxAccountRow>>();
   private readonly keyCache = new Map<string, { key?: SandboxKey; at: number }>();
+  /**
+   * Learners whose sandbox was last found in moto's current instance, and when. A page view asks again only once the
+   * instance id itself would be read again from moto (moto's instanceTtlMs), so a learner who reads page after page
+   * costs one read in that time, not one a page; a moto restart or a new instance forgets them all.
+   */
+  private readonly intact = new Map<string, number>();
   private lastInstance?: string;
   readonly region: string;
   private readonly template?: string;
@@ -80,7 +86,10 @@ export class Sandbox {
   /** The current moto instance; a change since last time means every sandbox was lost. */
   private async instance(): Promise<string> {
     const id = await this.deps.moto.instance();
-    if (this.lastInstance !== undefined && this.lastInstance !== id) this.deps.onInstanceChange?.();
+    if (this.lastInstance !== undefined && this.lastInstance !== id) {
+      this.intact.clear();
+      this.deps.onInstanceChange?.();
+    }
     this.lastInstance = id;
     return id;
   }
@@ -101,12 +110,27 @@ export class Sandbox {
   /** True (and the account prepared again) when moto lost this learner's sandbox since they last used it; false otherwise, or while moto is down. */
   async recoverLost(userId: string): Promise<boolean> {
     if (!this.deps.moto.url()) return false;
+    const seen = this.intact.get(userId);
+    if (seen !== undefined && Date.now() - seen < this.deps.moto.instanceTtlMs) return false;
     const row = await this.deps.store.sandboxAccounts.get(userId);
-    if (!row?.motoInstance) return false;
-    const instance = await this.instance().catch(() => undefined);
-    if (!instance || row.motoInstance === instance) return false;
-    await this.prepare(userId);
-    return true;
+    if (row?.motoInstance) {
+      const instance = await this.instance().catch(() => undefined);
+      // moto did not answer: nothing is known, so the next page asks again.
+      if (!instance) return false;
+      if (row.motoInstance !== instance) {
+        await this.prepare(userId);
+        return true;
+      }
+    }
+    // No sandbox yet, or one in the current instance: a sandbox made from here on is made in the current instance too.
+    if (this.intact.size >= 10_000) this.intact.clear();
+    this.intact.set(userId, Date.now());
+    return false;
+  }
+
+  /** moto was restarted: every learner's sandbox is to be checked again at their next page. */
+  motoRestarted(): void {
+    this.intact.clear();
   }
 
   async credentials(userId: string): Promise<SandboxCredentials & { shellUid: number }> {

@@ -54,7 +54,12 @@ export function sandboxServices(deps: SandboxServiceDeps): SandboxServices {
   // What a solution does with Logs Insights must reach Verilab's engine, where the checks look for it.
   const labClients = labClientsFactory({ endpoint: () => moto.requireUrl(), decorateLogs: withInsights, timeoutMs: config.awsTimeoutMs });
   const accounts = new Sandbox({ store, moto, labs, logger, secrets: new SecretBox(deps.sessionSecret), publicUrl: config.publicUrl, onInstanceChange: () => aws.forgetAll() });
-  if (moto instanceof ManagedMoto) moto.onRestart = () => aws.forgetAll();
+  if (moto instanceof ManagedMoto) {
+    moto.onRestart = () => {
+      aws.forgetAll();
+      accounts.motoRestarted();
+    };
+  }
   const proxy = sandboxProxy({
     lookupKey: (id) => accounts.lookupKey(id),
     motoUrl: () => moto.url(),
