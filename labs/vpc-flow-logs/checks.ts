@@ -1,5 +1,5 @@
 // The checks of the VPC Flow Logs lab: one pure function per step over an AccountSnapshot, composed from the lab kit.
-import type { CheckLine, LabChecks, StepCheck } from '../../server/labs/check-types';
+import type { CheckContext, CheckLine, LabChecks, StepCheck } from '../../server/labs/check-types';
 import {
   aggregationInterval,
   allOf,
@@ -17,7 +17,7 @@ import {
   hasStats,
   instanceEvidence,
   joinDetails,
-  LATE_RECORDS,
+  lateRecords,
   logsActionResources,
   logsPermissions,
   missing,
@@ -300,8 +300,8 @@ function recordLine(label: string, traffic: Found<Traffic>, now: Date, look: (t:
 
 const icmp = (records: readonly FlowRecord[], src: string, dst: string, action?: string) => recordsBetween(records, src, dst, { protocol: ICMP, action });
 
-function pingAgain(ip: string): string {
-  return `On instance 1 run ping -c 5 ${ip}. ${LATE_RECORDS}`;
+function pingAgain(ip: string, ctx: CheckContext): string {
+  return `On instance 1 run ping -c 5 ${ip}. ${lateRecords(ctx)}`;
 }
 
 function trafficEvidence(traffic: Found<Traffic>, addresses: (t: Traffic) => string[]) {
@@ -318,10 +318,10 @@ function trafficEvidence(traffic: Found<Traffic>, addresses: (t: Traffic) => str
 }
 
 /** Why no request from instance 1 to `to` got its reply, from what the records do show. */
-function replyHint(records: readonly FlowRecord[], to: string, a: ReadyInstance, noReplyAdvice: string): string {
+function replyHint(records: readonly FlowRecord[], to: string, a: ReadyInstance, noReplyAdvice: string, ctx: CheckContext): string {
   if (icmp(records, to, a.privateIp, 'REJECT').length > 0) return `Replies from ${to} to ${a.privateIp} were rejected; check that VPC 1's network ACL allows inbound ICMP.`;
-  if (icmp(records, a.privateIp, to).length > 0) return `Requests from ${a.privateIp} to ${to} were recorded, but no reply yet. ${noReplyAdvice} ${LATE_RECORDS}`;
-  return `No ICMP reply from ${to} to ${a.privateIp} yet. ${pingAgain(to)}`;
+  if (icmp(records, a.privateIp, to).length > 0) return `Requests from ${a.privateIp} to ${to} were recorded, but no reply yet. ${noReplyAdvice} ${lateRecords(ctx)}`;
+  return `No ICMP reply from ${to} to ${a.privateIp} yet. ${pingAgain(to, ctx)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,13 +362,13 @@ function explainFirstFailure(lines: CheckLine[], trace: () => PingTrace | undefi
 // ---------------------------------------------------------------------------------------------
 // Step 5: ping. The failed private ping is the point of the step, so answered pings alone do not pass it.
 
-function failedPingHint({ a, b, flow }: Traffic): string {
+function failedPingHint({ a, b, flow }: Traffic, ctx: CheckContext): string {
   if (icmp(flow.records, a.privateIp, b.privateIp).length === 0) {
-    return `No ICMP record from ${a.privateIp} to ${b.privateIp} in ${flow.groupNames.join(', ')} yet. ${pingAgain(b.privateIp)}`;
+    return `No ICMP record from ${a.privateIp} to ${b.privateIp} in ${flow.groupNames.join(', ')} yet. ${pingAgain(b.privateIp, ctx)}`;
   }
   return (
     `Every ICMP request from ${a.privateIp} to ${b.privateIp} in the records got a reply, so they do not show the failure this step is about (the VPCs were probably peered and routed already). ` +
-    `To see it: remove the route to the peering connection from instance 1's route table ${a.routing.routeTable?.routeTableId}, run ping -c 5 ${b.privateIp} on instance 1 (no replies), then add the route back. ${LATE_RECORDS}`
+    `To see it: remove the route to the peering connection from instance 1's route table ${a.routing.routeTable?.routeTableId}, run ping -c 5 ${b.privateIp} on instance 1 (no replies), then add the route back. ${lateRecords(ctx)}`
   );
 }
 
@@ -379,18 +379,18 @@ const ping: StepCheck = {
     const traffic = trafficPiece(m);
     const privatePing = recordLine("ICMP from instance 1 to instance 2's private IP got no reply", traffic, ctx.now, (t) => ({
       records: pairRequests(t.flow.records, t.a.privateIp, t.b.privateIp, ICMP).unanswered,
-      hint: failedPingHint(t),
+      hint: failedPingHint(t, ctx),
       what: 'unanswered ICMP request',
     }));
     const publicPing = [
       recordLine("ICMP from instance 1 to instance 2's public IP was recorded", traffic, ctx.now, ({ a, b, flow }) => ({
         records: icmp(flow.records, a.privateIp, b.publicIp),
-        hint: `No ICMP record from ${a.privateIp} to ${b.publicIp} in ${flow.groupNames.join(', ')} yet. ${pingAgain(b.publicIp)}`,
+        hint: `No ICMP record from ${a.privateIp} to ${b.publicIp} in ${flow.groupNames.join(', ')} yet. ${pingAgain(b.publicIp, ctx)}`,
         what: 'ICMP request',
       })),
       recordLine("Replies from instance 2's public IP were recorded", traffic, ctx.now, ({ a, b, flow }) => ({
         records: icmp(flow.records, b.publicIp, a.privateIp, 'ACCEPT'),
-        hint: replyHint(flow.records, b.publicIp, a, `Check that instance 2's security group allows ICMP from 0.0.0.0/0: the ping arrives from ${a.publicIp}.`),
+        hint: replyHint(flow.records, b.publicIp, a, `Check that instance 2's security group allows ICMP from 0.0.0.0/0: the ping arrives from ${a.publicIp}.`, ctx),
         what: 'ICMP reply',
       })),
     ];
@@ -462,6 +462,7 @@ const routes: StepCheck = {
           b.privateIp,
           a,
           routed ? `If you pinged before both routes existed, run ping -c 5 ${b.privateIp} on instance 1 again.` : 'Add the missing route first (see above), then ping again.',
+          ctx,
         ),
         what: 'answered ICMP request',
       })),

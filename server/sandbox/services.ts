@@ -49,7 +49,7 @@ export function sandboxServices(deps: SandboxServiceDeps): SandboxServices {
     ...awsSettings(config),
     credentials: VERILAB_SANDBOX_CREDENTIALS,
     endpoint: () => moto.requireUrl(),
-    decorate: (clients) => ({ ...clients, logs: withInsights(clients.logs, clients.accountId) }),
+    decorate: (clients) => ({ ...clients, logs: withInsights(clients.logs, clients.accountId), sandbox: true }),
   });
   // What a solution does with Logs Insights must reach Verilab's engine, where the checks look for it.
   const labClients = labClientsFactory({ endpoint: () => moto.requireUrl(), decorateLogs: withInsights, timeoutMs: config.awsTimeoutMs });

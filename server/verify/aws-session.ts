@@ -40,6 +40,8 @@ export interface LearnerRole {
 export interface AwsClients {
   accountId: string;
   region: string;
+  /** Set on a Verilab sandbox account's clients: what the account does differs from AWS where checks tell the learner so. */
+  sandbox?: true;
   ec2: EC2Client;
   iam: IAMClient;
   logs: CloudWatchLogsClient;

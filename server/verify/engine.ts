@@ -117,7 +117,7 @@ export function statusOf(result: StepResult): StepOutcome['status'] {
 
 /** The context every check gets: the Region from the clients and the step order from the lab, whoever calls. */
 function contextFor(aws: AwsClients, lab: Lab, times: Pick<CheckContext, 'now' | 'labStartedAt'>): CheckContext {
-  return { ...times, region: aws.region, steps: lab.steps.map((s) => s.id) };
+  return { ...times, region: aws.region, steps: lab.steps.map((s) => s.id), sandbox: aws.sandbox === true };
 }
 
 /**

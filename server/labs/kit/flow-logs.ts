@@ -1,5 +1,6 @@
 // VPC flow logs: where a flow log delivers, reading its records in the default or a custom LogFormat, and picking records out.
 import type { FlowLog, FlowRecord, FlowRecordSet, IamRole } from '../../verify/snapshot';
+import type { CheckContext } from '../check-types';
 import { roleNameOf, type RoleChoice } from './iam';
 import { found, joinDetails, missing, unknown, type Found } from './results';
 
@@ -196,9 +197,16 @@ export function recordsFinding(records: readonly FlowRecord[], what: string, hin
   return found([...records], `${records.length} ${what}(s), ${packets} packets, e.g. ${sample.src} → ${sample.dst} ${sample.action}.`);
 }
 
-/** Records reach CloudWatch Logs late, so a missing record is never final: hints say to wait. */
-export const LATE_RECORDS =
-  'Flow records reach CloudWatch Logs a minute or more after the traffic (sometimes up to 10 minutes), so wait a few minutes and check again.';
+/**
+ * What a missing record means for when to check again. On AWS records reach CloudWatch Logs late, so a missing record is
+ * never final and hints say to wait. A Verilab sandbox writes them as the traffic happens, to the flow logs that exist
+ * and can deliver at that moment: there is nothing to wait for, and traffic sent before is never recorded.
+ */
+export function lateRecords(ctx: Pick<CheckContext, 'sandbox'>): string {
+  return ctx.sandbox
+    ? 'In the sandbox, flow records reach the log group within seconds, from the flow logs that exist and can deliver when the traffic is sent: a ping sent before then is never recorded, so ping again and check again.'
+    : 'Flow records reach CloudWatch Logs a minute or more after the traffic (sometimes up to 10 minutes), so wait a few minutes and check again.';
+}
 
 /** "Read 12 flow records from app-logs. The newest ends 4 min before this check." */
 export function recordsNote(flow: { groupNames: string[]; sets: FlowRecordSet[] }, now: Date): string {

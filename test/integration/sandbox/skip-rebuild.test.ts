@@ -250,3 +250,19 @@ describe('Rebuild to where I was', () => {
     expect(anonymous.body.error.code).toBe('SIGN_IN_REQUIRED');
   });
 });
+
+describe('Check in the sandbox', () => {
+  it('before the ping: the hint says flow records come within seconds and to ping again, not to wait minutes', async () => {
+    const { learner, agent } = await learnerInClass();
+    await byHand(learner, ['vpcs', 'instances', 'flow-logs', 'iam-role']);
+    const res = await post(agent, `/labs/${LAB}/steps/ping/check`, true, `/labs/${LAB}/steps/ping`);
+    expect(res.status).toBe(200);
+    expect(res.body.passed).toBe(false);
+    const hints: string[] = res.body.checks.filter((l: { ok: unknown }) => l.ok === false).map((l: { hint: string }) => l.hint);
+    expect(hints.length).toBeGreaterThan(0);
+    for (const hint of hints) {
+      expect(hint).toContain('In the sandbox, flow records reach the log group within seconds');
+      expect(hint).not.toContain('minute');
+    }
+  });
+});

@@ -561,6 +561,17 @@ describe('ping check', () => {
     expect(lineOf(result, PRIVATE).detail).toBe(`No flow records in ${GROUP} yet.`);
   });
 
+  it('no records yet in a sandbox: says records come within seconds and to ping again, not to wait minutes', () => {
+    const s = afterPing();
+    records(s).length = 0;
+    const result = run('ping', s, checkContext({ sandbox: true }));
+    expect(result.checks.map((c) => c.ok)).toEqual([false, false, false]);
+    expect(lineOf(result, PRIVATE).hint).toBe(
+      `No ICMP record from ${A_PRIVATE} to ${B_PRIVATE} in ${GROUP} yet. On instance 1 run ping -c 5 ${B_PRIVATE}. In the sandbox, flow records reach the log group within seconds, from the flow logs that exist and can deliver when the traffic is sent: a ping sent before then is never recorded, so ping again and check again.`,
+    );
+    for (const line of result.checks) expect(line.hint).not.toMatch(/minute/);
+  });
+
   it('only the private ping so far: the public lines fail and say which address to ping', () => {
     const s = afterPing();
     const set = records(s);
@@ -733,6 +744,15 @@ describe('routes check', () => {
     expect(failingLabels(result)).toEqual([REPLY]);
     expect(lineOf(result, REPLY).hint).toContain(`run ping -c 5 ${B_PRIVATE} on instance 1 again`);
     expect(lineOf(result, REPLY).hint).toContain('a minute or more');
+  });
+
+  it('the same in a sandbox: the reply hint says to ping again, without waiting', () => {
+    const s = complete();
+    records(s).splice(records(s).findIndex((r) => r.srcAddr === B_PRIVATE), 1);
+    const hint = lineOf(run('routes', s, checkContext({ sandbox: true })), REPLY).hint;
+    expect(hint).toContain(`run ping -c 5 ${B_PRIVATE} on instance 1 again`);
+    expect(hint).toContain('In the sandbox, flow records reach the log group within seconds');
+    expect(hint).not.toContain('minute');
   });
 
   it('right after step 5: routes missing, no reply yet, and the reply hint says to add the route first', () => {
