@@ -19,7 +19,7 @@ import { DEFAULT_SIGNUP_RATE_LIMIT_PER_HOUR } from '../server/config';
 import { VERILAB_SANDBOX_CREDENTIALS } from '../server/sandbox/keys';
 import { freePort, inMotoAccount } from '../server/sandbox/moto-process';
 import type { AwsClients } from '../server/verify/aws-session';
-import { ANSI_ESCAPES, descendants, memoryKb, mergeCookies, percentile, sleep, startChild, stopChild, submitForm } from './bench-kit';
+import { ANSI_ESCAPES, descendants, listeningPorts, memoryKb, mergeCookies, percentile, sleep, startChild, stopChild, submitForm } from './bench-kit';
 
 const LEARNERS = Number(process.env.BENCH_LEARNERS ?? 200);
 const SHELLS = Math.min(Number(process.env.BENCH_SHELLS ?? 50), LEARNERS);
@@ -98,7 +98,7 @@ function cmdline(pid: number): string[] {
 }
 
 /**
- * Verilab's own moto: the `moto_server -H 127.0.0.1 -p PORT` it started as its child (server/sandbox/moto-process.ts).
+ * Verilab's own moto: the `moto_server -H 127.0.0.1 -p 0` it started as its child (server/sandbox/moto-process.ts).
  * A launcher in between (a pyenv shim) may show the same command line; the deepest match is moto itself, and all of
  * them are moto's, not the shells'.
  */
@@ -106,9 +106,9 @@ function findMoto(verilabPid: number): { pid: number; url: string; pids: number[
   const matches = descendants(verilabPid).filter((pid) => cmdline(pid).some((a) => a.endsWith('moto_server')));
   const pid = matches[matches.length - 1];
   if (pid === undefined) return undefined;
-  const args = cmdline(pid);
-  const port = args[args.indexOf('-p') + 1];
-  if (!args.includes('-p') || !/^\d+$/.test(port)) return undefined;
+  // moto binds a port of its own (-p 0) and only says which in its log: read it from the socket it listens on.
+  const [port] = listeningPorts(pid);
+  if (port === undefined) return undefined;
   return { pid, url: `http://127.0.0.1:${port}`, pids: [...new Set(matches.flatMap((m) => [m, ...descendants(m)]))] };
 }
 

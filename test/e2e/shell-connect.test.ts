@@ -1,22 +1,17 @@
 // In Chromium: the shell page's Connect form lists the learner's running instances and switches the terminal to an instance shell and back.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import cookieParser from 'cookie-parser';
 import express from 'express';
 import { solve, type LabState } from '../../labs/vpc-flow-logs/solve';
-import { PUBLIC_DIR, VIEWS_DIR } from '../../server/paths';
 import { labClientsFactory } from '../../server/sandbox/lab-clients';
 import { sandboxProxy } from '../../server/sandbox/proxy';
-import { createShellService, type ShellService } from '../../server/sandbox/shell';
 import { trafficIntercept } from '../../server/sandbox/traffic/proxy-action';
-import { shellFilesRouter, shellRouter } from '../../server/web/shell-router';
-import { requireUser, securityHeaders } from '../../server/web/security';
 import { silentLogger } from '../helpers/app';
 import { launchBrowser } from '../helpers/browser';
 import { learnerClients, REGION, startMoto, type Moto } from '../helpers/moto';
+import { startShellPage, testUserCookie, type ShellPage } from '../helpers/shell-page';
 
 const USER = { id: 'e2e-connect', email: 'c@example.com', name: 'C', role: 'learner' };
 const KEY = { accessKeyId: 'AKIAE2ECONNECT000001', secretAccessKey: 'e2e-connect-secret', accountId: '515151515151', userId: USER.id };
@@ -24,8 +19,7 @@ const KEY = { accessKeyId: 'AKIAE2ECONNECT000001', secretAccessKey: 'e2e-connect
 let tmp: string;
 let moto: Moto;
 let proxy: http.Server;
-let server: http.Server;
-let service: ShellService;
+let shellPage: ShellPage;
 let baseUrl: string;
 let lab: LabState;
 
@@ -38,42 +32,18 @@ beforeAll(async () => {
   proxyApp.use(sandboxProxy({ lookupKey: async (id) => (id === KEY.accessKeyId ? KEY : undefined), motoUrl: () => moto.url, logger: silentLogger, intercepts: [trafficIntercept({ clientsFor: inAccount, logger: silentLogger })] }));
   proxy = http.createServer(proxyApp);
   await new Promise<void>((resolve) => proxy.listen(path.join(tmp, 'aws.sock'), resolve));
-  const app = express();
-  server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  service = createShellService({
+  shellPage = await startShellPage(USER, {
     dataDir: path.join(tmp, 'data'),
     proxySocketPath: path.join(tmp, 'aws.sock'),
     credentialsFor: async () => ({ accountId: KEY.accountId, accessKeyId: KEY.accessKeyId, secretAccessKey: KEY.secretAccessKey, region: REGION, shellUid: 61390 }),
     ec2For: (a, r) => inAccount(a, r).ec2,
-    authenticate: async (req) => (/test_user=e2e-connect/.test(req.headers.cookie ?? '') ? { id: USER.id } : undefined),
-    allowedOrigin: baseUrl,
     maxShells: 4,
-    logger: silentLogger,
   });
-  service.attach(server);
-  app.set('views', VIEWS_DIR);
-  app.set('view engine', 'ejs');
-  Object.assign(app.locals, { siteName: 'Verilab', mode: 'sandbox', currentUser: undefined, csrfToken: '' });
-  app.use(securityHeaders(false));
-  app.use('/static', express.static(PUBLIC_DIR));
-  app.use(cookieParser());
-  app.use((req, res, next) => {
-    if (req.cookies.test_user === USER.id) {
-      (req as unknown as { user: typeof USER }).user = USER;
-      res.locals.currentUser = USER;
-    }
-    next();
-  });
-  app.use(shellFilesRouter());
-  app.use('/shell', requireUser, shellRouter({ shell: service, mode: 'sandbox' }));
+  baseUrl = shellPage.baseUrl;
 }, 90_000);
 
 afterAll(async () => {
-  await service?.stop();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await shellPage?.stop();
   proxy?.closeAllConnections();
   await new Promise<void>((resolve) => proxy.close(() => resolve()));
   await moto?.stop();
@@ -83,7 +53,7 @@ afterAll(async () => {
 it('Connect: lists A and B, opens a shell on A where ping works, and back to the cloud shell ends it', async () => {
   const { browser, close } = await launchBrowser();
   try {
-    await browser.addCookies([{ name: 'test_user', value: USER.id, url: baseUrl }]);
+    await browser.addCookies([testUserCookie(USER, baseUrl)]);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -101,7 +71,7 @@ it('Connect: lists A and B, opens a shell on A where ping works, and back to the
     await rows.getByText('[ec2-user@ip-10-1-0-').first().waitFor({ timeout: 20_000 });
     expect(page.url()).toBe(`${baseUrl}/shell?instance=${lab.a!.instanceId}`);
     expect(await page.locator('h1').textContent()).toBe(`Shell on ${lab.a!.instanceId}`);
-    expect(service.count()).toBe(2);
+    expect(shellPage.service.count()).toBe(2);
     await page.keyboard.type(`ping -c 1 ${lab.b!.publicIp}`);
     await page.keyboard.press('Enter');
     await rows.getByText('1 packets transmitted, 1 received').waitFor({ timeout: 20_000 });
@@ -110,7 +80,7 @@ it('Connect: lists A and B, opens a shell on A where ping works, and back to the
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-shell-state="Connected."]').waitFor({ timeout: 20_000 });
     await rows.getByText('learner@cloudshell').first().waitFor({ timeout: 20_000 });
-    expect(service.count()).toBe(1);
+    expect(shellPage.service.count()).toBe(1);
     expect(errors).toEqual([]);
   } finally {
     await close();
