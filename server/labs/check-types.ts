@@ -29,7 +29,8 @@ export interface CheckContext {
   /** The Region that was read: "not found" hints name it, so a learner who built elsewhere knows why nothing was found. */
   region: string;
   /** The lab's step ids in lab.md order, the one place step order lives: checks number steps from it ("Finish step 4 first"). */
-  steps: readonly string[];  /** True when the account is a Verilab sandbox, where flow records arrive within seconds: hints then do not ask to wait. */
+  steps: readonly string[];
+  /** True when the account is a Verilab sandbox, where flow records arrive within seconds: hints then do not ask to wait. */
   sandbox?: boolean;
 }
 
