@@ -21,7 +21,8 @@ function setting(name: string, fallback: number): number {
   return value;
 }
 
-const DURATION = setting('BENCH_SECONDS', 10);
+/** Seconds of load per target, over all rounds: 2 s rounds moved the ratios by 20 points from one round to the next here. */
+const DURATION = setting('BENCH_SECONDS', 30);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 10);
 /** Each target is measured in this many rounds, the three in turn, so that the machine's drift (it is shared) falls on all three alike. */
 const ROUNDS = setting('BENCH_ROUNDS', 5);
