@@ -1,5 +1,6 @@
 // startMoto's port: without one, moto binds a port of its own and startMoto reads it back, so no other process can take
 // it in between; a port it is told to use is kept, and when that port is taken it fails and says why.
+import fs from 'node:fs';
 import net from 'node:net';
 import { CreateVpcCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startMoto, type MotoProcess } from '../../../server/sandbox/moto-process';
@@ -29,6 +30,11 @@ it('no port given: each moto listens on a port of its own, which its url names, 
   expect(a.port).toBeGreaterThan(0);
   expect(a.port).not.toBe(b.port);
   expect(a.url).toBe(`http://127.0.0.1:${a.port}`);
+  // moto was asked for a port of its own: no port was picked beforehand for another process to take meanwhile.
+  for (const m of motos) {
+    const args = fs.readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').split('\0');
+    expect(args[args.indexOf('-p') + 1]).toBe('0');
+  }
   for (const m of motos) expect((await fetch(`${m.url}/moto-api/data.json`)).ok).toBe(true);
   // Each is its own moto: a VPC made in one is not in the other.
   const ec2 = (url: string) => new EC2Client({ endpoint: url, region: 'us-east-1', credentials: TEST_AWS_CREDENTIALS });
