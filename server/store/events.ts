@@ -1,5 +1,5 @@
-// Progress events: "this learner's progress in this lab changed", published where attempts are recorded and heard by the
-// instructors' live grids. In-process for SQLite (one process holds the file); LISTEN/NOTIFY for PostgreSQL, so a check
+// Progress events: "this learner's progress in this lab changed", published where attempts are recorded (and when a
+// learner joins a class, a new row) and heard by the instructors' live grids. In-process for SQLite (one process holds the file); LISTEN/NOTIFY for PostgreSQL, so a check
 // recorded by one Verilab process reaches a grid open on another.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -13,6 +13,8 @@ export interface ProgressEvent {
   labId: string;
   /** When the change was recorded (ISO-8601). */
   at: string;
+  /** Set when the learner has just joined this class: its grids read their member list again for them. */
+  joinedClassId?: string;
 }
 
 export type ProgressListener = (event: ProgressEvent) => void;
@@ -29,7 +31,10 @@ export interface ProgressEvents {
 const RELISTEN_MS = 1000;
 
 const isProgressEvent = (v: unknown): v is ProgressEvent =>
-  typeof v === 'object' && v !== null && ['userId', 'labId', 'at'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
+  typeof v === 'object' &&
+  v !== null &&
+  ['userId', 'labId', 'at'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string') &&
+  ['undefined', 'string'].includes(typeof (v as Record<string, unknown>).joinedClassId);
 
 /** One process: an emitter. */
 export function localProgressEvents(): ProgressEvents {

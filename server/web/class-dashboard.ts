@@ -109,10 +109,15 @@ export function learnerRow(lab: Lab, member: Member, cells: Map<string, GridCell
 const collator = new Intl.Collator('en', { sensitivity: 'base' });
 const byName = (a: GridRow, b: GridRow) => collator.compare(a.name, b.name) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 
+/** The learners the grid's filter keeps: those whose name or email contains it, whatever the case; all of them for no filter. */
+function filtered(members: Member[], filter: string | undefined): Member[] {
+  const needle = filter?.trim().toLowerCase();
+  return needle ? members.filter((m) => m.name.toLowerCase().includes(needle) || m.email.toLowerCase().includes(needle)) : members;
+}
+
 export function gridRows(lab: Lab, members: Member[], cells: GridCell[], now: Date, options: { sort?: GridSort; filter?: string } = {}): GridRow[] {
   const steps = byLearner(cells);
-  const needle = options.filter?.trim().toLowerCase();
-  const rows = members.filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.email.toLowerCase().includes(needle)).map((m) => learnerRow(lab, m, steps.get(m.userId), now));
+  const rows = filtered(members, options.filter).map((m) => learnerRow(lab, m, steps.get(m.userId), now));
   const sort = options.sort ?? 'name';
   if (sort === 'progress') return rows.sort((a, b) => b.passed - a.passed || byName(a, b));
   // The latest first; learners who never checked anything last.
@@ -230,15 +235,16 @@ export function gridQuery(query: Record<string, unknown>): GridQuery {
   return { sort, filter, allHelp: query.help === 'all' };
 }
 
-/** Everything the class page shows about progress, from three queries whatever the class's size: its learners, their step rows and who has a report. */
-export async function classDashboard(store: Store, cls: ClassInfo, lab: Lab, query: GridQuery, now: Date = new Date()) {
-  const [members, cells, reports] = await Promise.all([store.classes.members(cls.id), store.classGrid.cells(cls.id, lab.id), store.reports.forClass(cls.id, lab.id)]);
+/**
+ * What the class page shows around the grid: who needs help, the step funnel and the learner counts. The page renders it
+ * once; public/class-grid.js reads it again (GET /classes/:id/summary) as checks come in and as the minutes pass.
+ */
+export function classSummary(lab: Lab, members: Member[], cells: GridCell[], query: GridQuery, now: Date) {
   const steps = funnel(lab, cells);
   return {
     members,
-    /** The learners who have a completion report: the grid links to it beside their name. */
-    reports,
-    grid: gridRows(lab, members, cells, now, query),
+    /** How many of them the grid shows for the query's filter. */
+    shown: filtered(members, query.filter).length,
     query,
     help: needsHelp(lab, members, cells, now),
     helpShown: query.allHelp ? Infinity : HELP_SHOWN,
@@ -246,5 +252,22 @@ export async function classDashboard(store: Store, cls: ClassInfo, lab: Lab, que
     helpMinutes: HELP_MINUTES,
     funnel: steps,
     chart: funnelChart(steps, members.length),
+  };
+}
+
+/** The class summary alone, from two queries whatever the class's size: its learners and their step rows. */
+export async function readClassSummary(store: Store, cls: ClassInfo, lab: Lab, query: GridQuery, now: Date = new Date()) {
+  const [members, cells] = await Promise.all([store.classes.members(cls.id), store.classGrid.cells(cls.id, lab.id)]);
+  return classSummary(lab, members, cells, query, now);
+}
+
+/** Everything the class page shows about progress, from three queries whatever the class's size: its learners, their step rows and who has a report. */
+export async function classDashboard(store: Store, cls: ClassInfo, lab: Lab, query: GridQuery, now: Date = new Date()) {
+  const [members, cells, reports] = await Promise.all([store.classes.members(cls.id), store.classGrid.cells(cls.id, lab.id), store.reports.forClass(cls.id, lab.id)]);
+  return {
+    ...classSummary(lab, members, cells, query, now),
+    /** The learners who have a completion report: the grid links to it beside their name. */
+    reports,
+    grid: gridRows(lab, members, cells, now, query),
   };
 }

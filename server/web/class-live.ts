@@ -1,4 +1,5 @@
-// The live class grid's Server-Sent Events: one hub per open class, fed by the store's progress events, one row query per change.
+// The live class grid's Server-Sent Events: one hub per open class, fed by the store's progress events (checks, Skips and
+// learners joining), one row query per change.
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
@@ -138,6 +139,8 @@ export class ClassLive {
   private async rows(hub: Hub, only: { userId?: string; changedAfter?: string }): Promise<{ id: string; data: GridRow }[]> {
     const cells = await this.options.store.classGrid.cells(hub.cls.id, hub.lab.id, only);
     const byUser = new Map<string, typeof cells>();
+    // A learner asked for by name has a row even before any step row: one who has just joined is a row of "not started".
+    if (only.userId) byUser.set(only.userId, []);
     for (const c of cells) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
     const now = this.now();
     const out: { id: string; data: GridRow }[] = [];
@@ -155,8 +158,10 @@ export class ClassLive {
     for (const hub of this.hubs.values()) {
       if (hub.lab.id !== event.labId) continue;
       try {
-        // Someone not known may have joined since the hub opened; the list is read again at most once a second.
-        if (!hub.members.has(event.userId) && Date.now() - hub.membersReadAt > 1000) await this.readMembers(hub);
+        // Someone not known may have joined since the hub opened: the list is read again when they join this class, and
+        // otherwise at most once a second (the lab's learners in other classes are not known either).
+        const joined = event.joinedClassId === hub.cls.id;
+        if (!hub.members.has(event.userId) && (joined || Date.now() - hub.membersReadAt > 1000)) await this.readMembers(hub);
         if (!hub.members.has(event.userId)) continue;
         const [row] = await this.rows(hub, { userId: event.userId });
         if (!row) continue;

@@ -7,7 +7,7 @@ import type { Store } from '../store';
 import type { ClassInfo } from '../store/classes';
 import { JOIN_CODE_LENGTH, normaliseJoinCode } from '../store/classes';
 import { parseForm, plainText, validationError, type FieldErrors } from './forms';
-import { classDashboard, gridQuery } from './class-dashboard';
+import { classDashboard, gridQuery, readClassSummary } from './class-dashboard';
 import { classSettingsRouter, SETTINGS_MESSAGES } from './class-settings-router';
 import { ClassLive } from './class-live';
 import { respond } from './respond';
@@ -103,6 +103,16 @@ export function classRouter({ labs, store, publicUrl }: Deps): Router {
     res.render('class', { title: cls.name, cls, lab, ...dashboard, joinLink: `${publicUrl}/join/${cls.joinCode}`, skipSaved: req.query.saved === 'skip' });
   });
 
+  // Needs help, the learner count and the step funnel as they are now, for the open class page to put in place of its own
+  // (public/class-grid.js, as checks come in and every minute): the same partials, for the same sort, filter and help=all.
+  router.get('/:classId/summary', async (req, res) => {
+    const cls = await ownClass(req);
+    const lab = labs.get(cls.labId);
+    if (!lab) throw new NotFoundError('CLASS_NOT_FOUND', CLASS_MESSAGES.CLASS_NOT_FOUND);
+    const summary = await readClassSummary(store, cls, lab, gridQuery(req.query));
+    res.set('Cache-Control', 'no-store').render('class-summary', { cls, lab, ...summary });
+  });
+
   // The grid's live updates (Server-Sent Events), for those who may see the class.
   router.get('/:classId/events', async (req, res) => {
     const cls = await ownClass(req);
@@ -178,7 +188,8 @@ export function joinRouter({ labs, store }: Omit<Deps, 'publicUrl'>): Router {
     const found = await store.classes.findByJoinCode(form.data.code);
     if (!found) return onError({ code: CLASS_MESSAGES.JOIN_CODE_UNKNOWN }, 404);
     if (!acceptsLearners(found) && !(await store.classes.isMember(found.id, req.user!.id))) return onError({ code: CLASS_MESSAGES.JOINING_CLOSED }, 403);
-    await store.classes.enroll(found.id, req.user!.id);
+    // A new learner is a new row on the class's open grids.
+    if (await store.classes.enroll(found.id, req.user!.id)) await store.events.publish({ userId: req.user!.id, labId: found.labId, at: new Date().toISOString(), joinedClassId: found.id });
     res.redirect(303, `/classes?joined=${encodeURIComponent(found.id)}`);
   }
 

@@ -635,6 +635,22 @@ const ROUTES: Record<string, Route> = {
         (a) => openEvents(a, `/classes/${w.cls.id}/events`),
       ),
   },
+  'GET /classes/:classId/summary': {
+    modes: BOTH,
+    who: "the class's instructors only; the same answers as the class page",
+    test: (w) =>
+      tryAll(
+        w,
+        {
+          anonymous: toLogin,
+          learnerA: { status: 403, contains: [SECURITY_MESSAGES.INSTRUCTORS_ONLY] },
+          learnerB: { status: 403 },
+          instructor: ok({ contains: ['data-summary data-members="1"', 'Needs help (0)', 'Step funnel'], lacks: ['Bob Learner'] }),
+          otherInstructor: { status: 404, contains: [CLASS_MESSAGES.CLASS_NOT_FOUND], lacks: ['data-summary'] },
+        },
+        (a) => send(a, 'GET', `/classes/${w.cls.id}/summary`),
+      ),
+  },
   'POST /classes/:classId/skip': {
     modes: BOTH,
     who: 'the class\'s instructor only',

@@ -496,6 +496,19 @@ const INPUTS: Record<string, Input> = {
     takes: 'a class id',
     test: (w) => badIds(w, 'GET', '/classes/:classId/events', 'instructor', () => 404),
   },
+  'GET /classes/:classId/summary': {
+    modes: BOTH,
+    takes: 'a class id; sort, q and help as the class page takes them',
+    async test(w) {
+      await badIds(w, 'GET', '/classes/:classId/summary', 'instructor', () => 404);
+      // The query is the class page's: anything unknown is its default, never an error.
+      for (const query of ['sort=%00', 'q[]=a&q[]=b', `q=${'x'.repeat(5000)}`, 'help[a]=all', 'sort=__proto__', `q=${encodeURIComponent(SCRIPT)}`]) {
+        const res = await send(w.agents.instructor, 'GET', `/classes/${w.cls.id}/summary?${query}`);
+        expect({ query, status: res.status }).toEqual({ query, status: 200 });
+        expect(res.text).not.toContain(SCRIPT);
+      }
+    },
+  },
   'POST /classes/:classId/skip': {
     modes: BOTH,
     takes: 'a class id; allowSkip (the ticked box sends "yes")',

@@ -166,6 +166,57 @@ describe('class grid', () => {
   });
 });
 
+describe('class summary (what the open page reads again as checks come in)', () => {
+  const part = (html: string, cls: string) => new RegExp(`<section class="${cls}"[\\s\\S]*?</section>`).exec(html)?.[0];
+
+  it('needs help, the learner count and the funnel as they are now: the same parts as the page, not a whole page', async () => {
+    const { instructor, cls, cy } = await classOfThree();
+    const agent = await signedIn(app, instructor);
+    const page = await agent.get(`/classes/${cls.id}`).expect(200);
+    const before = await agent.get(`/classes/${cls.id}/summary`).expect(200);
+    expect(before.headers['content-type']).toMatch(/^text\/html/);
+    expect(before.headers['cache-control']).toBe('no-store');
+    expect(before.text.trimStart()).toMatch(/^<div data-summary data-members="3">/);
+    expect(before.text).not.toContain('<html');
+    expect(before.text).not.toContain('<tr data-learner=');
+    for (const cls of ['needs-help', 'funnel']) expect(part(before.text, cls)).toBe(part(page.text, cls));
+    expect(before.text).toContain('<p class="muted grid-count" data-grid-count>3 of 3 shown.</p>');
+
+    // Cy fails step 1 three times and a new learner joins: both are in the next read, with nothing else done.
+    for (let i = 0; i < 3; i++) await record(cy, STEPS[0], false, new Date(), 'subnet in VPC 1');
+    const dee = await makeUser(store, 'learner', 'Dee Dunn');
+    await store.classes.enroll(cls.id, dee.id);
+    await record(dee, STEPS[0], true, new Date());
+    const after = await agent.get(`/classes/${cls.id}/summary`).expect(200);
+    expect(after.text.trimStart()).toMatch(/^<div data-summary data-members="4">/);
+    expect(part(after.text, 'needs-help')).toContain('Needs help (2)');
+    expect(part(after.text, 'needs-help')).toContain(`<a href="/classes/${cls.id}/learners/${cy.id}">Cy Cole</a>`);
+    expect(after.text).toContain('Step 1: 2 of 4;');
+    expect(after.text).toMatch(new RegExp(`<tr data-step="${STEPS[0]}"><th scope="row">[^<]+</th><td>2</td>`));
+    expect(after.text).toContain('4 of 4 shown.');
+  });
+
+  it("follows the page's filter, like a reload would", async () => {
+    const { instructor, cls } = await classOfThree();
+    const agent = await signedIn(app, instructor);
+    const filtered = await agent.get(`/classes/${cls.id}/summary?q=bak&sort=progress`).expect(200);
+    expect(filtered.text).toContain('1 of 3 shown matching “bak”.');
+    const page = await agent.get(`/classes/${cls.id}?q=bak&sort=progress`).expect(200);
+    expect(part(filtered.text, 'needs-help')).toBe(part(page.text, 'needs-help'));
+  });
+
+  it('an empty class page has its grid, hidden, and goes live all the same', async () => {
+    const instructor = await makeUser(store, 'instructor');
+    const cls = await store.classes.create({ name: 'Nobody yet', labId: LAB_ID, instructorId: instructor.id });
+    const page = await (await signedIn(app, instructor)).get(`/classes/${cls.id}`).expect(200);
+    expect(page.text).toContain('<p class="muted" data-grid-empty>Nobody has joined yet.');
+    expect(page.text).toContain('<div data-grid-body hidden>');
+    expect(page.text).toContain('<table class="table progress-grid">');
+    expect(page.text).toContain(`data-events="/classes/${cls.id}/events" data-summary="/classes/${cls.id}/summary"`);
+    expect(page.text).toContain('<p class="visually-hidden" role="status" data-help-announce></p>');
+  });
+});
+
 /** Counts the SQL statements a piece of work runs. */
 async function countQueries<T>(work: () => Promise<T>): Promise<{ result: T; queries: number }> {
   const start = queries.count;
@@ -235,11 +286,34 @@ describe('class events stream', () => {
     for (const s of open) s.close();
   });
 
-  it('another instructor, a learner and an anonymous visitor get a 404 or a sign-in redirect for the grid and the stream', async () => {
+  it('a learner who joins reaches an open stream as a new row, every step not started', async () => {
+    const { instructor, cls } = await classOfThree();
+    const teacher = await signInOver(server.url, instructor.email);
+    const stream = await openStream(`${server.url}/classes/${cls.id}/events`, { cookie: teacher.cookie });
+    try {
+      await stream.next((e) => e.event === 'ready');
+      const newcomer = await makeUser(store, 'learner', 'Nia New');
+      const learner = await signInOver(server.url, newcomer.email);
+      const joined = await learner.post('/join', { code: cls.joinCode, _csrf: await learner.token('/join') });
+      expect(joined.status).toBe(303);
+      const update = await stream.next((e) => e.event === 'row' && (e.data as { userId: string }).userId === newcomer.id, 2000);
+      const row = update.data as { name: string; passed: number; lastActivity: string | null; cells: { state: string }[] };
+      expect(row).toMatchObject({ name: 'Nia New', passed: 0, lastActivity: null });
+      expect(row.cells.map((c) => c.state)).toEqual(STEPS.map(() => 'not-started'));
+      // Joining again (the link followed twice) is no change: no second row.
+      await learner.post('/join', { code: cls.joinCode, _csrf: await learner.token('/join') });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stream.events.filter((e) => e.event === 'row' && (e.data as { userId: string }).userId === newcomer.id)).toHaveLength(1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('another instructor, a learner and an anonymous visitor get a 404 or a sign-in redirect for the grid, the stream and the summary', async () => {
     const { cls, ann } = await classOfThree();
     const other = await signedIn(app, await makeUser(store, 'instructor'));
     const learner = await signedIn(app, ann);
-    for (const path of [`/classes/${cls.id}`, `/classes/${cls.id}/events`]) {
+    for (const path of [`/classes/${cls.id}`, `/classes/${cls.id}/events`, `/classes/${cls.id}/summary`]) {
       expect((await other.get(path).set('Accept', 'text/html')).status).toBe(404);
       expect([403, 404]).toContain((await learner.get(path).set('Accept', 'text/html')).status);
       const anonymous = await request(app).get(path).set('Accept', 'text/html').redirects(0);
