@@ -73,7 +73,8 @@
     var before = null;
     if ((params.get('sort') || 'name') === 'name') {
       before = Array.prototype.find.call(body.rows, function (other) {
-        return name.localeCompare(other.querySelector('th').textContent.trim(), 'en', { sensitivity: 'base' }) < 0;
+        var otherName = other.querySelector('th a');
+        return otherName !== null && name.localeCompare(otherName.textContent.trim(), 'en', { sensitivity: 'base' }) < 0;
       }) || null;
     }
     body.insertBefore(tr, before);
@@ -85,6 +86,21 @@
     return tr;
   }
 
+  /** The link to the learner's completion report beside their name, once they have one. */
+  function addReportLink(tr, row) {
+    var th = tr.querySelector('th');
+    if (!th || th.querySelector('.report-link')) return;
+    var link = document.createElement('a');
+    link.className = 'report-link';
+    link.href = '/classes/' + encodeURIComponent(classId) + '/learners/' + encodeURIComponent(row.userId) + '/report';
+    link.textContent = 'report';
+    var words = document.createElement('span');
+    words.className = 'visually-hidden';
+    words.textContent = ' of ' + String(row.name || '');
+    link.appendChild(words);
+    th.append(' ', link);
+  }
+
   function updateRow(row) {
     if (!table) return;
     var tr = table.querySelector('tr[data-learner="' + row.userId + '"]') || addRow(row);
@@ -92,6 +108,7 @@
     if (!tr) return;
     var passed = tr.querySelector('[data-col="passed"]');
     if (passed) passed.textContent = row.passed + '/' + stepCount;
+    if (row.report) addReportLink(tr, row);
     var activity = tr.querySelector('[data-col="activity"]');
     if (activity && row.lastActivity) {
       var time = document.createElement('time');

@@ -73,6 +73,8 @@ export class ReportService {
     const report = buildReport({ ...base, accountId: aws.accountId, region: aws.region, records, query });
     const stored = await this.deps.store.reports.save(user.id, report);
     this.deps.logger.info({ user: user.id, lab: lab.id, records: records.length }, 'report generated');
+    // The class grids open on this learner link to the report as soon as it exists.
+    await this.deps.store.events.publish({ userId: user.id, labId: lab.id, at: stored.generatedAt });
     return stored;
   }
 

@@ -47,14 +47,15 @@ export function reportsRepo(db: Kysely<Database>) {
       return row && toStored(row);
     },
 
-    /** The learners of a class who have a report of its lab, in one query: the class grid links to them. */
-    async forClass(classId: string, labId: string): Promise<Set<string>> {
-      const rows = await db
+    /** The learners of a class who have a report of its lab, in one query: the class grid links to them. `userId`: that one only. */
+    async forClass(classId: string, labId: string, userId?: string): Promise<Set<string>> {
+      let query = db
         .selectFrom('reports as r')
         .innerJoin('enrollments as e', (j) => j.onRef('e.user_id', '=', 'r.user_id').on('e.class_id', '=', classId))
         .select('r.user_id')
-        .where('r.lab_id', '=', labId)
-        .execute();
+        .where('r.lab_id', '=', labId);
+      if (userId) query = query.where('r.user_id', '=', userId);
+      const rows = await query.execute();
       return new Set(rows.map((r) => r.user_id));
     },
 

@@ -37,6 +37,9 @@ export interface ClassLiveOptions {
   now?: () => Date;
 }
 
+/** A row of the grid as an event carries it: with whether the learner has a completion report, which the grid links to. */
+export type LiveRow = GridRow & { report: boolean };
+
 const frame = (event: string, data: unknown, id?: string) => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 export class ClassLive {
@@ -136,19 +139,19 @@ export class ClassLive {
     hub.membersReadAt = Date.now();
   }
 
-  private async rows(hub: Hub, only: { userId?: string; changedAfter?: string }): Promise<{ id: string; data: GridRow }[]> {
-    const cells = await this.options.store.classGrid.cells(hub.cls.id, hub.lab.id, only);
+  private async rows(hub: Hub, only: { userId?: string; changedAfter?: string }): Promise<{ id: string; data: LiveRow }[]> {
+    const [cells, reports] = await Promise.all([this.options.store.classGrid.cells(hub.cls.id, hub.lab.id, only), this.options.store.reports.forClass(hub.cls.id, hub.lab.id, only.userId)]);
     const byUser = new Map<string, typeof cells>();
     // A learner asked for by name has a row even before any step row: one who has just joined is a row of "not started".
     if (only.userId) byUser.set(only.userId, []);
     for (const c of cells) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
     const now = this.now();
-    const out: { id: string; data: GridRow }[] = [];
+    const out: { id: string; data: LiveRow }[] = [];
     for (const [userId, own] of byUser) {
       const member = hub.members.get(userId);
       if (!member) continue;
       const row = learnerRow(hub.lab, member, new Map(own.map((c) => [c.stepId, c])), now);
-      out.push({ id: row.lastActivity ?? now.toISOString(), data: row });
+      out.push({ id: row.lastActivity ?? now.toISOString(), data: { ...row, report: reports.has(userId) } });
     }
     return out;
   }

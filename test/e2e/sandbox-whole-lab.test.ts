@@ -382,6 +382,11 @@ it('a new learner does the whole VPC Flow Logs lab in the browser in sandbox mod
     // The instructor's page was never reloaded, yet shows every step passed.
     expect(await teacherPage.evaluate(() => (globalThis as unknown as { verilabNoReload?: boolean }).verilabNoReload)).toBe(true);
     expect(await teacherPage.locator(`tr[data-learner="${learnerId}"] td.cell.status-passed`).count()).toBe(STEPS.length);
+    // The funnel follows too, and the row links to the report the last pass wrote.
+    await teacherPage.locator(`.funnel-table tr[data-step="${STEPS[STEPS.length - 1]}"] td`, { hasText: '1' }).first().waitFor({ timeout: 10_000 });
+    expect(await teacherPage.locator('.funnel-table tbody td:nth-child(2)').allTextContents()).toEqual(STEPS.map(() => '1'));
+    await teacherPage.locator(`tr[data-learner="${learnerId}"] a.report-link`).waitFor({ timeout: 10_000 });
+    expect(await teacherPage.locator(`tr[data-learner="${learnerId}"] a.report-link`).getAttribute('href')).toMatch(new RegExp(`/learners/${learnerId}/report$`));
     await teacherPage.screenshot({ path: path.join(ARTIFACTS, 'whole-lab-class-grid.png'), fullPage: true });
 
     // The last pass wrote the completion report: the page, then the PDF the learner downloads.

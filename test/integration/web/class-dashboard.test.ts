@@ -9,6 +9,7 @@ import { serve } from '../../helpers/browser';
 import { LAB_ID, liveApp, openStream, signInOver, verdictKey, type Verdicts } from '../../helpers/live';
 import { openStore } from '../../../server/store';
 import { createTestDatabase } from '../../helpers/store';
+import { storeFixtureReport } from '../../helpers/reports';
 
 const STEPS = labs().get(LAB_ID)!.steps.map((s) => s.id);
 const MIN = 60_000;
@@ -304,6 +305,22 @@ describe('class events stream', () => {
       await learner.post('/join', { code: cls.joinCode, _csrf: await learner.token('/join') });
       await new Promise((r) => setTimeout(r, 300));
       expect(stream.events.filter((e) => e.event === 'row' && (e.data as { userId: string }).userId === newcomer.id)).toHaveLength(1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("a learner's row says whether they have a completion report, for the grid's link to it", async () => {
+    const { instructor, cls, ann, bob } = await classOfThree();
+    const teacher = await signInOver(server.url, instructor.email);
+    const stream = await openStream(`${server.url}/classes/${cls.id}/events`, { cookie: teacher.cookie });
+    try {
+      await stream.next((e) => e.event === 'ready');
+      await storeFixtureReport(store, ann);
+      for (const u of [ann, bob]) await store.events.publish({ userId: u.id, labId: LAB_ID, at: new Date().toISOString() });
+      const rowOf = async (u: User) => (await stream.next((e) => e.event === 'row' && (e.data as { userId: string }).userId === u.id, 2000)).data as { report: boolean };
+      expect((await rowOf(ann)).report).toBe(true);
+      expect((await rowOf(bob)).report).toBe(false);
     } finally {
       stream.close();
     }
