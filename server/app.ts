@@ -128,7 +128,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(shellFilesRouter());
 
   // Each signed-in area states its guard once, here; the instructor's part of /classes states its own inside.
-  app.use('/labs', requireUser, lab.learner, skipRouter({ solutions }));
+  app.use('/labs', requireUser, lab.learner, skipRouter({ solutions, showRefusal: lab.showRefusal }));
   app.use(
     '/connect',
     requireUser,

@@ -65,7 +65,7 @@ function openEarlierFrom(lab: Lab, step: Step, progress: Record<string, StepStat
  * Two routers over the same pages: `pages`, open to everyone and mounted at the root; `learner`, the Check buttons and
  * reflections, mounted at /labs behind requireUser.
  */
-export function labRouters({ labs, store, checks, engine, sandboxMode = false, labReports, skipStatus }: Deps): { pages: Router; learner: Router } {
+export function labRouters({ labs, store, checks, engine, sandboxMode = false, labReports, skipStatus }: Deps): { pages: Router; learner: Router; showRefusal: (req: Request, res: Response, err: AppError) => Promise<void> } {
   const pages = Router();
   const learner = Router();
 
@@ -334,5 +334,11 @@ export function labRouters({ labs, store, checks, engine, sandboxMode = false, l
     return saveReflection(req, res, lab, INTRO_STEP, prompt, `/labs/${lab.id}`, (state) => renderLab(req, res, lab, 400, state));
   });
 
-  return { pages, learner };
+  /** A refused action on a step (a Skip): the step page again, with the refusal where a Check's would be. */
+  async function showRefusal(req: Request, res: Response, err: AppError): Promise<void> {
+    const lab = findLab(labs, req);
+    await renderStep(req, res, lab, findStep(lab, req), err.status, { checkError: err });
+  }
+
+  return { pages, learner, showRefusal };
 }

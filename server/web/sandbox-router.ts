@@ -147,13 +147,23 @@ export function sandboxConnectRouter({ sandbox, shellAvailable, solutions }: Dep
   return router;
 }
 
-/** Mounted at /labs behind requireUser in both modes: outside sandbox mode, Skip is refused with a reason. */
-export function skipRouter({ solutions }: { solutions?: SandboxSolutions }): Router {
+/**
+ * Mounted at /labs behind requireUser in both modes: outside sandbox mode, Skip is refused with a reason. A Skip refused
+ * from the page (not allowed, too soon, a step before it missing) is shown on the step page, as a Check's refusal is.
+ */
+export function skipRouter({ solutions, showRefusal }: { solutions?: SandboxSolutions; showRefusal?: (req: Request, res: Response, err: AppError) => Promise<void> }): Router {
   const router = Router();
 
   router.post('/:labId/steps/:stepId/skip', async (req, res) => {
     if (!solutions) throw new NotFoundError('SKIP_UNAVAILABLE', SOLUTION_MESSAGES.SKIP_UNAVAILABLE);
-    const { lab, step, run } = await solutions.skip(req.user!, String(req.params.labId), String(req.params.stepId));
+    let skipped: Awaited<ReturnType<SandboxSolutions['skip']>>;
+    try {
+      skipped = await solutions.skip(req.user!, String(req.params.labId), String(req.params.stepId));
+    } catch (err) {
+      if (!(err instanceof AppError) || !err.expose || !showRefusal) throw err;
+      return respond(req, res, { json: () => { throw err; }, html: () => showRefusal(req, res, err) });
+    }
+    const { lab, step, run } = skipped;
     const outcome = run.outcomes[0];
     return respond(req, res, {
       html: () => res.redirect(303, `/labs/${lab.id}/steps/${step.id}#check`),

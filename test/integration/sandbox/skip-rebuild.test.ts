@@ -137,6 +137,19 @@ describe('Skip this step', () => {
     expect(await ctx.store.progress.attempts(learner.id, LAB)).toEqual([]);
   });
 
+  it('refused from the page: the step page again, with the reason where a Check refusal goes, not an error page', async () => {
+    const { agent } = await learnerInClass();
+    const res = await skip(agent, 'ping', false);
+    expect(res.status).toBe(409);
+    expect(res.text).toMatch(/<h1><span class="step-number">Step 5\.<\/span>/);
+    expect(res.text).toMatch(/<div class="flash-error" role="alert">\s*<p><strong>Skipping step 5 needs what step 1 \(Create two VPCs with public subnets\) builds/);
+    // Both ways on are still there: Check, and Skip once step 1 is done.
+    expect(res.text).toContain(`action="/labs/${LAB}/steps/ping/check"`);
+    expect(res.text).toContain('Skip this step');
+    // Unknown steps are still a plain 404.
+    expect((await skip(agent, 'no-such-step', false)).status).toBe(404);
+  });
+
   it('a passed step whose work is gone: the refusal points to Rebuild', async () => {
     const { learner, agent } = await learnerInClass();
     await ctx.store.progress.recordAttempt({ userId: learner.id, labId: LAB, stepId: 'vpcs', status: 'passed', checks: [], evidence: {}, durationMs: 1 });
